@@ -1,0 +1,84 @@
+/*
+ * mip6tls/outbox.h: the actions the core asks the port to perform.
+ *
+ * The core never calls back into the port. A call that produces output appends typed actions
+ * to an outbox the caller owns; the port drains it, performing the actions in order, then
+ * clears it. Payload bytes live in the outbox's arena, so an action stays valid until the next
+ * mip6tls_outbox_clear().
+ *
+ * A call that cannot fit all of its output returns MIP6TLS_ERR_NOBUF and rewinds the outbox
+ * to where it was (mip6tls_outbox_mark / mip6tls_outbox_rewind), so a failed call changes
+ * nothing.
+ */
+#ifndef MIP6TLS_OUTBOX_H
+#define MIP6TLS_OUTBOX_H
+
+#include "mip6tls/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    MIP6TLS_ACT_SEND_DGRAM = 1, /* send `data` as one UDP datagram from `local` to `remote` */
+    MIP6TLS_ACT_TCP_CONNECT,    /* open TCP connection `conn` to `remote` */
+    MIP6TLS_ACT_TCP_SEND,       /* write `data` on TCP connection `conn` */
+    MIP6TLS_ACT_TCP_CLOSE,      /* close TCP connection `conn` */
+    MIP6TLS_ACT_DELIVER,        /* hand the inner IP packet `data` to the local stack/tunnel */
+    MIP6TLS_ACT_IF_CONFIG,      /* configure `remote.addr`/`arg` (prefix length) on the tunnel */
+    MIP6TLS_ACT_SA_PERSIST,     /* store the serialized SA `data` under SPI `conn` */
+    MIP6TLS_ACT_SA_FORGET,      /* delete the stored SA with SPI `conn` */
+    MIP6TLS_ACT_EVENT,          /* a role event `event` for logs and traces; `arg` per event */
+} mip6tls_action_type;
+
+typedef struct {
+    uint16_t type;  /* mip6tls_action_type */
+    uint16_t event; /* MIP6TLS_ACT_EVENT: the role's event code */
+    uint32_t conn;  /* TCP connection id, or SPI for SA actions */
+    mip6tls_endpoint local;
+    mip6tls_endpoint remote;
+    uint64_t arg;
+    const uint8_t *data; /* into the outbox arena; NULL when len is 0 */
+    size_t len;
+} mip6tls_action;
+
+typedef struct {
+    mip6tls_action *acts;
+    size_t acts_cap;
+    size_t n;
+    uint8_t *arena;
+    size_t arena_cap;
+    size_t used;
+} mip6tls_outbox;
+
+/* A position in the outbox, to rewind to after a failed call. */
+typedef struct {
+    size_t n;
+    size_t used;
+} mip6tls_outbox_mark_t;
+
+/* Uses acts[acts_cap] and arena[arena_cap], both owned by the caller, for as long as the
+ * outbox is used. */
+void mip6tls_outbox_init(mip6tls_outbox *ob, mip6tls_action *acts, size_t acts_cap,
+                         uint8_t *arena, size_t arena_cap);
+
+/* Forgets every action (after the port performed them). */
+void mip6tls_outbox_clear(mip6tls_outbox *ob);
+
+mip6tls_outbox_mark_t mip6tls_outbox_mark(const mip6tls_outbox *ob);
+void mip6tls_outbox_rewind(mip6tls_outbox *ob, mip6tls_outbox_mark_t m);
+
+/* Appends a zeroed action of `type` with `len` bytes of arena room, and sets *data to that
+ * room (if data is not NULL). Returns the action, or NULL when either the action slots or the
+ * arena are full (then nothing changed). The arena room is 8-byte aligned. */
+mip6tls_action *mip6tls_outbox_push(mip6tls_outbox *ob, mip6tls_action_type type, size_t len,
+                                    uint8_t **data);
+
+/* Gives back the unused tail of the last pushed action's data: its length becomes `len`
+ * (which must not exceed what was pushed). For encoders that learn their size after writing. */
+void mip6tls_outbox_trim_last(mip6tls_outbox *ob, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,30 @@
+# Fails the build when the core library imports anything but libc mem*, the compiler runtime,
+# sanitizer/coverage hooks (only present in instrumented builds) and BearSSL's br_* symbols.
+# Invoked as: cmake -DLIB=path/libmip6tls_core.a -DNM=nm -P purity.cmake
+execute_process(COMMAND ${NM} -u ${LIB} OUTPUT_VARIABLE _out RESULT_VARIABLE _rc)
+if(NOT _rc EQUAL 0)
+  message(FATAL_ERROR "nm -u ${LIB} failed (${_rc})")
+endif()
+string(REPLACE "\n" ";" _lines "${_out}")
+set(_bad "")
+foreach(_l ${_lines})
+  string(STRIP "${_l}" _l)
+  if(_l STREQUAL "" OR _l MATCHES ":$")
+    continue()
+  endif()
+  string(REGEX REPLACE "^U[ \t]+" "" _sym "${_l}")
+  if(_sym MATCHES "^(memcpy|memmove|memset|memcmp)$"
+     OR _sym MATCHES "^br_"
+     OR _sym MATCHES "^(__stack_chk_fail|__stack_chk_guard|_GLOBAL_OFFSET_TABLE_)$"
+     OR _sym MATCHES "^__(u?(div|mod|mul)[dt]i3|popcount[dst]i2|clz[dst]i2|ctz[dst]i2)$"
+     OR _sym MATCHES "^__(asan|ubsan|sanitizer|msan|tsan|lsan|gcov|llvm_profile|llvm_gcov)"
+     OR _sym MATCHES "^__(cyg_profile)")
+    continue()
+  endif()
+  list(APPEND _bad "${_sym}")
+endforeach()
+list(REMOVE_DUPLICATES _bad)
+if(_bad)
+  message(FATAL_ERROR "core purity violated: libmip6tls_core imports ${_bad}. The core may "
+          "use only libc mem*, the compiler runtime and BearSSL (docs/architecture.md).")
+endif()

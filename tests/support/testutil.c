@@ -1,0 +1,59 @@
+/* testutil.c: see testutil.h. */
+#include "testutil.h"
+
+static int tu_nibble(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+size_t tu_unhex(uint8_t *out, size_t cap, const char *hex)
+{
+    size_t n = 0;
+    int hi = -1;
+    for (; *hex; hex++) {
+        int v;
+        if (*hex == ' ' || *hex == '\n' || *hex == ':' || *hex == '\t')
+            continue;
+        v = tu_nibble(*hex);
+        if (v < 0)
+            return (size_t)-1;
+        if (hi < 0) {
+            hi = v;
+        } else {
+            if (n >= cap)
+                return (size_t)-1;
+            out[n++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    return hi < 0 ? n : (size_t)-1;
+}
+
+void tu_hex(char *out, const uint8_t *in, size_t len)
+{
+    static const char d[] = "0123456789abcdef";
+    size_t i;
+    for (i = 0; i < len; i++) {
+        out[2 * i] = d[in[i] >> 4];
+        out[2 * i + 1] = d[in[i] & 15];
+    }
+    out[2 * len] = 0;
+}
+
+void tu_fill(uint8_t *out, size_t len, uint64_t seed)
+{
+    uint64_t x = seed ? seed : 0x9e3779b97f4a7c15ull;
+    size_t i;
+    for (i = 0; i < len; i++) {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        out[i] = (uint8_t)((x * 0x2545f4914f6cdd1dull) >> 56);
+    }
+}
