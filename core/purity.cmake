@@ -1,3 +1,4 @@
+cmake_minimum_required(VERSION 3.20)
 # Fails the build when the core library imports anything but libc mem*, the compiler runtime,
 # sanitizer/coverage hooks (only present in instrumented builds) and BearSSL's br_* symbols.
 # Invoked as: cmake -DLIB=path/libmip6tls_core.a -DNM=nm -P purity.cmake
@@ -5,6 +6,14 @@ execute_process(COMMAND ${NM} -u ${LIB} OUTPUT_VARIABLE _out RESULT_VARIABLE _rc
 if(NOT _rc EQUAL 0)
   message(FATAL_ERROR "nm -u ${LIB} failed (${_rc})")
 endif()
+# An archive's members import each other's symbols: those defined inside the library are fine.
+execute_process(COMMAND ${NM} -g --defined-only ${LIB} OUTPUT_VARIABLE _defs)
+string(REGEX MATCHALL "[ \t][A-Za-z_][A-Za-z0-9_.]*\n" _deflist "${_defs}")
+set(_defined "")
+foreach(_d ${_deflist})
+  string(STRIP "${_d}" _d)
+  list(APPEND _defined "${_d}")
+endforeach()
 string(REPLACE "\n" ";" _lines "${_out}")
 set(_bad "")
 foreach(_l ${_lines})
@@ -13,6 +22,9 @@ foreach(_l ${_lines})
     continue()
   endif()
   string(REGEX REPLACE "^U[ \t]+" "" _sym "${_l}")
+  if(_sym IN_LIST _defined)
+    continue()
+  endif()
   if(_sym MATCHES "^(memcpy|memmove|memset|memcmp)$"
      OR _sym MATCHES "^br_"
      OR _sym MATCHES "^(__stack_chk_fail|__stack_chk_guard|_GLOBAL_OFFSET_TABLE_)$"
