@@ -18,56 +18,51 @@
 
 #define ESP_HDR 8 /* PType/SPI + Sequence Number */
 
-/* ---- primitive selection ------------------------------------------------------------ */
+/* ---- implementation choice --------------------------------------------------------- */
 
-static const br_block_cbcenc_class *esp_aes_cbcenc_class(void)
+void mip6tls_esp_impl_portable(mip6tls_esp_impl *impl)
 {
-    const br_block_cbcenc_class *v = br_aes_x86ni_cbcenc_get_vtable();
-    return v != NULL ? v : &br_aes_ct64_cbcenc_vtable;
+    impl->aes_cbcenc = &br_aes_ct64_cbcenc_vtable;
+    impl->aes_cbcdec = &br_aes_ct64_cbcdec_vtable;
+    impl->aes_ctr = &br_aes_ct64_ctr_vtable;
+    impl->aes_ctrcbc = &br_aes_ct64_ctrcbc_vtable;
+    impl->ghash = &br_ghash_ctmul64;
+    impl->chacha20 = &br_chacha20_ct_run;
+    impl->poly1305 = &br_poly1305_ctmul_run;
 }
 
-static const br_block_cbcdec_class *esp_aes_cbcdec_class(void)
+void mip6tls_esp_impl_detect(mip6tls_esp_impl *impl)
 {
-    const br_block_cbcdec_class *v = br_aes_x86ni_cbcdec_get_vtable();
-    return v != NULL ? v : &br_aes_ct64_cbcdec_vtable;
-}
+    const br_block_cbcenc_class *ce = br_aes_x86ni_cbcenc_get_vtable();
+    const br_block_cbcdec_class *cd = br_aes_x86ni_cbcdec_get_vtable();
+    const br_block_ctr_class *ctr = br_aes_x86ni_ctr_get_vtable();
+    const br_block_ctrcbc_class *cc = br_aes_x86ni_ctrcbc_get_vtable();
+    br_ghash gh = br_ghash_pclmul_get();
+    br_chacha20_run ch = br_chacha20_sse2_get();
+    br_poly1305_run po = br_poly1305_ctmulq_get();
 
-static const br_block_ctr_class *esp_aes_ctr_class(void)
-{
-    const br_block_ctr_class *v = br_aes_x86ni_ctr_get_vtable();
-    return v != NULL ? v : &br_aes_ct64_ctr_vtable;
-}
-
-static const br_block_ctrcbc_class *esp_aes_ctrcbc_class(void)
-{
-    const br_block_ctrcbc_class *v = br_aes_x86ni_ctrcbc_get_vtable();
-    return v != NULL ? v : &br_aes_ct64_ctrcbc_vtable;
-}
-
-static br_ghash esp_ghash(void)
-{
-    br_ghash g = br_ghash_pclmul_get();
-    return g != 0 ? g : &br_ghash_ctmul64;
-}
-
-static br_chacha20_run esp_chacha20(void)
-{
-    br_chacha20_run c = br_chacha20_sse2_get();
-    return c != 0 ? c : &br_chacha20_ct_run;
-}
-
-static br_poly1305_run esp_poly1305(void)
-{
-    br_poly1305_run p = br_poly1305_ctmulq_get();
-    return p != 0 ? p : &br_poly1305_ctmul_run;
+    mip6tls_esp_impl_portable(impl);
+    if (ce != NULL && cd != NULL && ctr != NULL && cc != NULL) {
+        impl->aes_cbcenc = ce;
+        impl->aes_cbcdec = cd;
+        impl->aes_ctr = ctr;
+        impl->aes_ctrcbc = cc;
+    }
+    if (gh != 0)
+        impl->ghash = gh;
+    if (ch != 0)
+        impl->chacha20 = ch;
+    if (po != 0)
+        impl->poly1305 = po;
 }
 
 /* ---- AES-XCBC-MAC-96 (RFC 3566) ------------------------------------------------------ */
 
 /* RFC 3566 §4 steps (1): K1, K2, K3 = E_K(0x01..), E_K(0x02..), E_K(0x03..). */
-static void esp_xcbc_setup(mip6tls_esp_dir *d, const uint8_t key[16])
+static void esp_xcbc_setup(const mip6tls_esp_impl *impl, mip6tls_esp_dir *d,
+                           const uint8_t key[16])
 {
-    const br_block_ctrcbc_class *vt = esp_aes_ctrcbc_class();
+    const br_block_ctrcbc_class *vt = impl->aes_ctrcbc;
     br_aes_gen_ctrcbc_keys k;
     uint8_t k1[16], block[16];
 
@@ -114,12 +109,12 @@ static void esp_xcbc_run(const mip6tls_esp_dir *d, const uint8_t *data, size_t l
     (*vt)->mac(vt, e, last, 16);
 }
 
-void mip6tls_xcbc_mac(const uint8_t key[16], const void *data, size_t len, uint8_t *mac,
-                      int full)
+void mip6tls_xcbc_mac(const mip6tls_esp_impl *impl, const uint8_t key[16], const void *data,
+                      size_t len, uint8_t *mac, int full)
 {
     mip6tls_esp_dir d;
     uint8_t e[16];
-    esp_xcbc_setup(&d, key);
+    esp_xcbc_setup(impl, &d, key);
     esp_xcbc_run(&d, data, len, e);
     memcpy(mac, e, full ? 16 : 12);
     memset(&d, 0, sizeof d);
@@ -131,6 +126,7 @@ static int esp_dir_init(mip6tls_esp_sa *sa, mip6tls_esp_dir *d, int outbound,
                         const uint8_t *ekey, const uint8_t *ikey, const uint8_t salt[8])
 {
     const mip6tls_suite_info *s = sa->suite;
+    const mip6tls_esp_impl *impl = sa->impl;
 
     memset(d, 0, sizeof *d);
     switch (s->enc) {
@@ -138,9 +134,9 @@ static int esp_dir_init(mip6tls_esp_sa *sa, mip6tls_esp_dir *d, int outbound,
         break;
     case MIP6TLS_ENC_AES128_CBC:
         if (outbound)
-            esp_aes_cbcenc_class()->init(&d->enc.aes_cbcenc.vtable, ekey, 16);
+            impl->aes_cbcenc->init(&d->enc.aes_cbcenc.vtable, ekey, 16);
         else
-            esp_aes_cbcdec_class()->init(&d->enc.aes_cbcdec.vtable, ekey, 16);
+            impl->aes_cbcdec->init(&d->enc.aes_cbcdec.vtable, ekey, 16);
         break;
     case MIP6TLS_ENC_3DES_CBC:
         /* The constant-time DES code: 3DES exists for interoperability, not for speed. */
@@ -151,7 +147,7 @@ static int esp_dir_init(mip6tls_esp_sa *sa, mip6tls_esp_dir *d, int outbound,
         break;
     case MIP6TLS_ENC_AES128_GCM: {
         static const uint8_t zero_iv[12] = {0};
-        const br_block_ctr_class *vt = esp_aes_ctr_class();
+        const br_block_ctr_class *vt = impl->aes_ctr;
         /* RFC 4106 §8.1: KEYMAT is the AES key followed by a 4-octet salt. */
         vt->init(&d->enc.aes_ctr.vtable, ekey, 16);
         memcpy(d->salt, ekey + 16, 4);
@@ -173,7 +169,7 @@ static int esp_dir_init(mip6tls_esp_sa *sa, mip6tls_esp_dir *d, int outbound,
         br_hmac_key_init(&d->integ.hmac, &br_sha1_vtable, ikey, 20);
         break;
     case MIP6TLS_INTEG_AES_XCBC_MAC_96:
-        esp_xcbc_setup(d, ikey);
+        esp_xcbc_setup(impl, d, ikey);
         break;
     default:
         return MIP6TLS_ERR_SUITE; /* RFC 6618 §5.6.5: never a NULL integrity algorithm */
@@ -182,8 +178,9 @@ static int esp_dir_init(mip6tls_esp_sa *sa, mip6tls_esp_dir *d, int outbound,
     return 0;
 }
 
-int mip6tls_esp_sa_init(mip6tls_esp_sa *sa, mip6tls_esp_side side, const mip6tls_esp_keys *keys,
-                        const uint8_t iv_salt[8], uint32_t replay_window)
+int mip6tls_esp_sa_init(mip6tls_esp_sa *sa, const mip6tls_esp_impl *impl, mip6tls_esp_side side,
+                        const mip6tls_esp_keys *keys, const uint8_t iv_salt[8],
+                        uint32_t replay_window)
 {
     const mip6tls_suite_info *s = mip6tls_suite_find(keys->suite);
     const uint8_t *out_e, *out_i, *in_e, *in_i;
@@ -195,7 +192,7 @@ int mip6tls_esp_sa_init(mip6tls_esp_sa *sa, mip6tls_esp_side side, const mip6tls
         return MIP6TLS_ERR_KEYLEN;
     if (keys->spi < MIP6TLS_SPI_MIN || keys->spi > MIP6TLS_SPI_MAX)
         return MIP6TLS_ERR_ARG; /* RFC 6618 §5.6.1 */
-    if (side != MIP6TLS_ESP_MN && side != MIP6TLS_ESP_HA)
+    if ((side != MIP6TLS_ESP_MN && side != MIP6TLS_ESP_HA) || impl == NULL)
         return MIP6TLS_ERR_ARG;
 
     memset(sa, 0, sizeof *sa);
@@ -203,6 +200,7 @@ int mip6tls_esp_sa_init(mip6tls_esp_sa *sa, mip6tls_esp_side side, const mip6tls
     if (rc != 0)
         return rc;
     sa->suite = s;
+    sa->impl = impl;
     sa->spi = keys->spi;
     sa->next_seq = 1; /* RFC 4303 §3.3.3: the first packet sent carries 1 */
 
@@ -335,15 +333,15 @@ int mip6tls_esp_seal(mip6tls_esp_sa *sa, uint8_t ptype, uint8_t next_header,
         mip6tls_put64(iv, seq); /* RFC 4106 §3.1: a counter is a valid IV */
         esp_gcm_nonce(d, iv, nonce);
         (*vt)->run(vt, nonce, 2, body, plen);
-        esp_gcm_tag(d, esp_ghash(), nonce, out, body, plen, body + plen);
+        esp_gcm_tag(d, sa->impl->ghash, nonce, out, body, plen, body + plen);
         break;
     }
     case MIP6TLS_ENC_CHACHA20_POLY1305: {
         uint8_t nonce[12];
         mip6tls_put64(iv, seq); /* RFC 7634 §2: the IV MUST be unique; a counter is */
         esp_gcm_nonce(d, iv, nonce);
-        esp_poly1305()(d->enc.chacha_key, nonce, body, plen, out, ESP_HDR, body + plen,
-                       esp_chacha20(), 1);
+        sa->impl->poly1305(d->enc.chacha_key, nonce, body, plen, out, ESP_HDR, body + plen,
+                           sa->impl->chacha20, 1);
         break;
     }
     default:
@@ -416,18 +414,18 @@ int mip6tls_esp_open_rfc4303(mip6tls_esp_sa *sa, uint32_t spi_word, uint8_t *pkt
         const br_block_ctr_class *const *vt = &d->enc.aes_ctr.vtable;
         uint8_t nonce[12], tag[16];
         esp_gcm_nonce(d, pkt + ESP_HDR, nonce);
-        esp_gcm_tag(d, esp_ghash(), nonce, pkt, body, plen, tag);
+        esp_gcm_tag(d, sa->impl->ghash, nonce, pkt, body, plen, tag);
         if (!mip6tls_ct_eq(tag, icv, 16))
             return MIP6TLS_ERR_ICV;
         (*vt)->run(vt, nonce, 2, body, plen);
         break;
     }
     case MIP6TLS_ENC_CHACHA20_POLY1305: {
-        br_chacha20_run cc = esp_chacha20();
+        br_chacha20_run cc = sa->impl->chacha20;
         uint8_t nonce[12], tag[16];
         esp_gcm_nonce(d, pkt + ESP_HDR, nonce);
         /* br_poly1305_run authenticates the ciphertext, then decrypts it in place. */
-        esp_poly1305()(d->enc.chacha_key, nonce, body, plen, pkt, ESP_HDR, tag, cc, 0);
+        sa->impl->poly1305(d->enc.chacha_key, nonce, body, plen, pkt, ESP_HDR, tag, cc, 0);
         if (!mip6tls_ct_eq(tag, icv, 16)) {
             cc(d->enc.chacha_key, nonce, 1, body, plen); /* give the caller its bytes back */
             return MIP6TLS_ERR_ICV;

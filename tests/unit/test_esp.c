@@ -23,6 +23,10 @@
 
 #include "esp_vectors.h"
 
+/* The implementation choice every test runs under: main() runs the whole group twice, with
+ * the CPU's fastest code and with BearSSL's portable constant-time code. */
+static mip6tls_esp_impl impl;
+
 static size_t unhex(uint8_t *out, size_t cap, const char *hex)
 {
     size_t n = tu_unhex(out, cap, hex);
@@ -61,8 +65,8 @@ static void every_suite_matches_independent_vectors(void **state)
         mip6tls_esp_keys k;
         mip6tls_esp_sa mn, ha;
         vector_keys(&k, espv_all[i].suite);
-        assert_int_equal(mip6tls_esp_sa_init(&mn, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
-        assert_int_equal(mip6tls_esp_sa_init(&ha, MIP6TLS_ESP_HA, &k, espv_salt, 0), 0);
+        assert_int_equal(mip6tls_esp_sa_init(&mn, &impl, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
+        assert_int_equal(mip6tls_esp_sa_init(&ha, &impl, MIP6TLS_ESP_HA, &k, espv_salt, 0), 0);
         for (size_t j = 0; j < ESPV_PER_SUITE; j++) {
             const struct espv *v = &espv_all[i + j];
             uint8_t out[512];
@@ -99,8 +103,8 @@ static void directions_use_their_own_keys(void **state)
         int len;
         vector_keys(&k, all[i].code);
         tu_fill(payload, sizeof payload, i + 1);
-        assert_int_equal(mip6tls_esp_sa_init(&mn, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
-        assert_int_equal(mip6tls_esp_sa_init(&ha, MIP6TLS_ESP_HA, &k, espv_salt, 0), 0);
+        assert_int_equal(mip6tls_esp_sa_init(&mn, &impl, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
+        assert_int_equal(mip6tls_esp_sa_init(&ha, &impl, MIP6TLS_ESP_HA, &k, espv_salt, 0), 0);
         len = mip6tls_esp_seal(&mn, MIP6TLS_PTYPE_DATA, 41, payload, sizeof payload, pkt,
                                sizeof pkt);
         assert_true(len > 0);
@@ -139,7 +143,7 @@ static void rfc7634_appendix_a(void **state)
     k.spi = 0x01020304;
     k.ekey_len = (uint8_t)unhex(k.mn_to_ha_ekey, sizeof k.mn_to_ha_ekey, keymat);
     unhex(k.ha_to_mn_ekey, sizeof k.ha_to_mn_ekey, keymat);
-    assert_int_equal(mip6tls_esp_sa_init(&sa, MIP6TLS_ESP_HA, &k, salt, 0), 0);
+    assert_int_equal(mip6tls_esp_sa_init(&sa, &impl, MIP6TLS_ESP_HA, &k, salt, 0), 0);
     n = unhex(pkt, sizeof pkt, esp);
     sn = unhex(src, sizeof src, source);
     assert_int_equal(n, 140);
@@ -205,7 +209,7 @@ static void rfc3602_esp_packets(void **state)
         k.ekey_len = (uint8_t)unhex(k.mn_to_ha_ekey, 16, v->key);
         k.ikey_len = 20;
         memcpy(k.mn_to_ha_ikey, ikey, 20);
-        assert_int_equal(mip6tls_esp_sa_init(&sa, MIP6TLS_ESP_HA, &k, salt, 0), 0);
+        assert_int_equal(mip6tls_esp_sa_init(&sa, &impl, MIP6TLS_ESP_HA, &k, salt, 0), 0);
         mip6tls_encap_put_hdr(pkt, 0, v->spi, v->seq);
         n = 8 + unhex(pkt + 8, 16, v->iv);
         n += unhex(pkt + n, sizeof pkt - n - 12, v->cipher);
@@ -283,10 +287,10 @@ static void rfc3566_xcbc_cases(void **state)
         for (size_t i = 0; i < lens[c]; i++)
             msg[i] = c == 6 ? 0 : (uint8_t)i;
         unhex(want, 16, macs[c]);
-        mip6tls_xcbc_mac(key, msg, lens[c], got, 1);
+        mip6tls_xcbc_mac(&impl, key, msg, lens[c], got, 1);
         assert_memory_equal(got, want, 16);
         memset(got, 0xEE, 16);
-        mip6tls_xcbc_mac(key, msg, lens[c], got, 0);
+        mip6tls_xcbc_mac(&impl, key, msg, lens[c], got, 0);
         assert_memory_equal(got, want, 12); /* AES-XCBC-MAC-96 */
         assert_int_equal(got[12], 0xEE);    /* and not one octet more */
     }
@@ -357,8 +361,8 @@ static void every_flip_is_refused(void **state)
         int len;
         vector_keys(&k, all[i].code);
         tu_fill(payload, sizeof payload, 99);
-        assert_int_equal(mip6tls_esp_sa_init(&mn, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
-        assert_int_equal(mip6tls_esp_sa_init(&ha, MIP6TLS_ESP_HA, &k, espv_salt, 0), 0);
+        assert_int_equal(mip6tls_esp_sa_init(&mn, &impl, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
+        assert_int_equal(mip6tls_esp_sa_init(&ha, &impl, MIP6TLS_ESP_HA, &k, espv_salt, 0), 0);
         len = mip6tls_esp_seal(&mn, MIP6TLS_PTYPE_DATA, 4, payload, sizeof payload, pkt,
                                sizeof pkt);
         assert_true(len > 0);
@@ -395,8 +399,8 @@ static void truncation_at_every_length(void **state)
         int len;
         vector_keys(&k, all[i].code);
         tu_fill(payload, sizeof payload, 5);
-        assert_int_equal(mip6tls_esp_sa_init(&mn, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
-        assert_int_equal(mip6tls_esp_sa_init(&ha, MIP6TLS_ESP_HA, &k, espv_salt, 0), 0);
+        assert_int_equal(mip6tls_esp_sa_init(&mn, &impl, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
+        assert_int_equal(mip6tls_esp_sa_init(&ha, &impl, MIP6TLS_ESP_HA, &k, espv_salt, 0), 0);
         len = mip6tls_esp_seal(&mn, MIP6TLS_PTYPE_DATA, 41, payload, sizeof payload, pkt,
                                sizeof pkt);
         memcpy(&before, &ha, sizeof ha);
@@ -420,8 +424,8 @@ static void replays_and_old_packets_dropped(void **state)
     mip6tls_esp_plain p;
     (void)state;
     vector_keys(&k, MIP6TLS_SUITE_AES_128_GCM_SHA256);
-    assert_int_equal(mip6tls_esp_sa_init(&mn, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
-    assert_int_equal(mip6tls_esp_sa_init(&ha, MIP6TLS_ESP_HA, &k, espv_salt, 0), 0);
+    assert_int_equal(mip6tls_esp_sa_init(&mn, &impl, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
+    assert_int_equal(mip6tls_esp_sa_init(&ha, &impl, MIP6TLS_ESP_HA, &k, espv_salt, 0), 0);
     for (int i = 0; i < 100; i++) {
         lens[i] = mip6tls_esp_seal(&mn, 1, 41, payload, sizeof payload, pkts[i], 128);
         assert_true(lens[i] > 0);
@@ -450,7 +454,7 @@ static void bad_padding_after_valid_icv(void **state)
     uint8_t pkt[64], mac[20];
     (void)state;
     vector_keys(&k, MIP6TLS_SUITE_NULL_SHA);
-    assert_int_equal(mip6tls_esp_sa_init(&ha, MIP6TLS_ESP_HA, &k, espv_salt, 0), 0);
+    assert_int_equal(mip6tls_esp_sa_init(&ha, &impl, MIP6TLS_ESP_HA, &k, espv_salt, 0), 0);
     /* NULL encryption: payload 6 octets, padding "01 03" (should be "01 02"), pad length 2 */
     mip6tls_encap_put_hdr(pkt, 1, ESPV_SPI, 1);
     memcpy(pkt + 8, "\x45\x00\x00\x06\x00\x00\x01\x03\x02\x04", 10);
@@ -486,25 +490,25 @@ static void config_errors(void **state)
     (void)state;
     vector_keys(&k, MIP6TLS_SUITE_AES_128_CBC_SHA);
     k.ekey_len = 15;
-    assert_int_equal(mip6tls_esp_sa_init(&sa, MIP6TLS_ESP_MN, &k, espv_salt, 0),
+    assert_int_equal(mip6tls_esp_sa_init(&sa, &impl, MIP6TLS_ESP_MN, &k, espv_salt, 0),
                      MIP6TLS_ERR_KEYLEN);
     vector_keys(&k, MIP6TLS_SUITE_AES_128_CBC_SHA);
     k.ikey_len = 16;
-    assert_int_equal(mip6tls_esp_sa_init(&sa, MIP6TLS_ESP_MN, &k, espv_salt, 0),
+    assert_int_equal(mip6tls_esp_sa_init(&sa, &impl, MIP6TLS_ESP_MN, &k, espv_salt, 0),
                      MIP6TLS_ERR_KEYLEN);
     vector_keys(&k, MIP6TLS_SUITE_AES_128_CBC_SHA);
     k.suite = 0x0035; /* AES_256_CBC_SHA: not an RFC 6618 suite */
-    assert_int_equal(mip6tls_esp_sa_init(&sa, MIP6TLS_ESP_MN, &k, espv_salt, 0),
+    assert_int_equal(mip6tls_esp_sa_init(&sa, &impl, MIP6TLS_ESP_MN, &k, espv_salt, 0),
                      MIP6TLS_ERR_SUITE);
     vector_keys(&k, MIP6TLS_SUITE_AES_128_CBC_SHA);
     k.spi = 0;
-    assert_int_equal(mip6tls_esp_sa_init(&sa, MIP6TLS_ESP_MN, &k, espv_salt, 0), MIP6TLS_ERR_ARG);
+    assert_int_equal(mip6tls_esp_sa_init(&sa, &impl, MIP6TLS_ESP_MN, &k, espv_salt, 0), MIP6TLS_ERR_ARG);
     k.spi = MIP6TLS_SPI_MAX + 1;
-    assert_int_equal(mip6tls_esp_sa_init(&sa, MIP6TLS_ESP_MN, &k, espv_salt, 0), MIP6TLS_ERR_ARG);
+    assert_int_equal(mip6tls_esp_sa_init(&sa, &impl, MIP6TLS_ESP_MN, &k, espv_salt, 0), MIP6TLS_ERR_ARG);
     k.spi = MIP6TLS_SPI_MAX;
-    assert_int_equal(mip6tls_esp_sa_init(&sa, MIP6TLS_ESP_MN, &k, espv_salt, 4096),
+    assert_int_equal(mip6tls_esp_sa_init(&sa, &impl, MIP6TLS_ESP_MN, &k, espv_salt, 4096),
                      MIP6TLS_ERR_ARG);
-    assert_int_equal(mip6tls_esp_sa_init(&sa, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
+    assert_int_equal(mip6tls_esp_sa_init(&sa, &impl, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
     {
         uint8_t out[64], payload[4] = {0};
         assert_int_equal(mip6tls_esp_seal(&sa, MIP6TLS_PTYPE_PLAIN, 4, payload, 4, out, 64),
@@ -521,7 +525,7 @@ static void nobuf_and_in_place(void **state)
     (void)state;
     vector_keys(&k, MIP6TLS_SUITE_AES_128_CBC_SHA256);
     tu_fill(payload, sizeof payload, 7);
-    assert_int_equal(mip6tls_esp_sa_init(&a, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
+    assert_int_equal(mip6tls_esp_sa_init(&a, &impl, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
     memcpy(&b, &a, sizeof a);
     need = mip6tls_esp_sealed_len(&a, sizeof payload);
     head = mip6tls_esp_head_len(&a);
@@ -546,8 +550,8 @@ static void sequence_numbers_never_wrap(void **state)
     int len;
     (void)state;
     vector_keys(&k, MIP6TLS_SUITE_AES_128_GCM_SHA256);
-    assert_int_equal(mip6tls_esp_sa_init(&mn, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
-    assert_int_equal(mip6tls_esp_sa_init(&ha, MIP6TLS_ESP_HA, &k, espv_salt, 0), 0);
+    assert_int_equal(mip6tls_esp_sa_init(&mn, &impl, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
+    assert_int_equal(mip6tls_esp_sa_init(&ha, &impl, MIP6TLS_ESP_HA, &k, espv_salt, 0), 0);
     assert_int_equal(mip6tls_esp_seq_left(&mn), 0xFFFFFFFFu);
     mn.next_seq = 0xFFFFFFFEu;
     assert_int_equal(mip6tls_esp_seq_left(&mn), 2);
@@ -572,8 +576,8 @@ static void cbc_ivs_do_not_repeat(void **state)
     uint8_t out[128], payload[16] = {0}, salt2[8] = {1};
     (void)state;
     vector_keys(&k, MIP6TLS_SUITE_AES_128_CBC_SHA);
-    assert_int_equal(mip6tls_esp_sa_init(&a, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
-    assert_int_equal(mip6tls_esp_sa_init(&b, MIP6TLS_ESP_MN, &k, salt2, 0), 0);
+    assert_int_equal(mip6tls_esp_sa_init(&a, &impl, MIP6TLS_ESP_MN, &k, espv_salt, 0), 0);
+    assert_int_equal(mip6tls_esp_sa_init(&b, &impl, MIP6TLS_ESP_MN, &k, salt2, 0), 0);
     for (int i = 0; i < 2000; i++) {
         assert_true(mip6tls_esp_seal(&a, 1, 41, payload, 16, out, sizeof out) > 0);
         memcpy(ivs[i], out + 8, 16);
@@ -604,5 +608,10 @@ int main(void)
         cmocka_unit_test(sequence_numbers_never_wrap),
         cmocka_unit_test(cbc_ivs_do_not_repeat),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed;
+    mip6tls_esp_impl_detect(&impl);
+    failed = cmocka_run_group_tests_name("esp (detected implementations)", tests, NULL, NULL);
+    mip6tls_esp_impl_portable(&impl);
+    failed += cmocka_run_group_tests_name("esp (portable implementations)", tests, NULL, NULL);
+    return failed;
 }

@@ -43,6 +43,27 @@ extern "C" {
 /* Octets past the payload at most: 255 padding, pad length, next header, ICV. */
 #define MIP6TLS_ESP_MAX_TAIL (255 + 2 + MIP6TLS_ESP_MAX_ICV)
 
+/* The BearSSL implementations ESP uses, chosen once. Selecting them asks the CPU (CPUID),
+ * which costs microseconds under a hypervisor, so it must not happen per packet; and the core
+ * keeps no global state, so the caller holds the choice and every SA points to it. */
+typedef struct {
+    const br_block_cbcenc_class *aes_cbcenc;
+    const br_block_cbcdec_class *aes_cbcdec;
+    const br_block_ctr_class *aes_ctr;
+    const br_block_ctrcbc_class *aes_ctrcbc;
+    br_ghash ghash;
+    br_chacha20_run chacha20;
+    br_poly1305_run poly1305;
+} mip6tls_esp_impl;
+
+/* Fills `impl` with the fastest code this CPU runs (AES-NI, PCLMULQDQ, SSE2, 64-bit
+ * multiplies), falling back to BearSSL's constant-time portable code. */
+void mip6tls_esp_impl_detect(mip6tls_esp_impl *impl);
+
+/* Fills `impl` with the portable constant-time code only (the fallback of _detect; tests run
+ * every suite under both). */
+void mip6tls_esp_impl_portable(mip6tls_esp_impl *impl);
+
 /* The keys of one SA as the HAC provisions them (RFC 6618 §5.6.2). Lengths must match the
  * suite (mip6tls_suite_info.ekey_len / ikey_len); combined suites have no ikeys. */
 typedef struct {
@@ -83,6 +104,7 @@ typedef struct {
 
 typedef struct {
     const mip6tls_suite_info *suite;
+    const mip6tls_esp_impl *impl;
     uint32_t spi;
     uint64_t next_seq; /* next outbound sequence number; 2^32 when exhausted */
     mip6tls_esp_dir out;
@@ -90,14 +112,16 @@ typedef struct {
     mip6tls_replay replay;
 } mip6tls_esp_sa;
 
-/* Sets up `sa` for `side` from `keys`. `iv_salt` (8 octets) must come from the caller's DRBG;
+/* Sets up `sa` for `side` from `keys`, computing with `impl`, which must stay valid and
+ * unchanged for as long as `sa` is used. `iv_salt` (8 octets) must come from the caller's DRBG;
  * CBC suites prefix it to the sequence number to form IVs, other suites ignore it.
  * `replay_window` as mip6tls_replay_init (0: default 64).
  * Returns 0, or MIP6TLS_ERR_SUITE (unknown suite), MIP6TLS_ERR_KEYLEN (key lengths do not
  * match the suite), MIP6TLS_ERR_ARG (SPI out of 1..2^28-1, bad window). On error `sa` is
  * unusable. */
-int mip6tls_esp_sa_init(mip6tls_esp_sa *sa, mip6tls_esp_side side, const mip6tls_esp_keys *keys,
-                        const uint8_t iv_salt[8], uint32_t replay_window);
+int mip6tls_esp_sa_init(mip6tls_esp_sa *sa, const mip6tls_esp_impl *impl, mip6tls_esp_side side,
+                        const mip6tls_esp_keys *keys, const uint8_t iv_salt[8],
+                        uint32_t replay_window);
 
 /* Wipes the key material. */
 void mip6tls_esp_sa_wipe(mip6tls_esp_sa *sa);
@@ -148,8 +172,8 @@ int mip6tls_esp_open_rfc4303(mip6tls_esp_sa *sa, uint32_t spi_word, uint8_t *pkt
 
 /* RFC 3566 AES-XCBC-MAC-96 over data[len] with a 16-octet key; mac receives 12 octets. Also
  * used by the tests' known-answer vectors (RFC 3566 §4.6), with full 16 when full != 0. */
-void mip6tls_xcbc_mac(const uint8_t key[16], const void *data, size_t len, uint8_t *mac,
-                      int full);
+void mip6tls_xcbc_mac(const mip6tls_esp_impl *impl, const uint8_t key[16], const void *data,
+                      size_t len, uint8_t *mac, int full);
 
 #ifdef __cplusplus
 }
