@@ -25,7 +25,8 @@ foreach(_l ${_lines})
   if(_sym IN_LIST _defined)
     continue()
   endif()
-  if(_sym MATCHES "^(memcpy|memmove|memset|memcmp)$"
+  # clang lowers memcmp(...) == 0 to bcmp; _FORTIFY_SOURCE builds call the __*_chk forms.
+  if(_sym MATCHES "^(memcpy|memmove|memset|memcmp|bcmp|__mem(cpy|move|set)_chk)$"
      OR _sym MATCHES "^br_"
      OR _sym MATCHES "^(__stack_chk_fail|__stack_chk_guard|_GLOBAL_OFFSET_TABLE_)$"
      OR _sym MATCHES "^__(u?(div|mod|mul)[dt]i3|popcount[dst]i2|clz[dst]i2|ctz[dst]i2)$"
