@@ -21,7 +21,7 @@ foreach(_l ${_lines})
   if(_l STREQUAL "" OR _l MATCHES ":$")
     continue()
   endif()
-  string(REGEX REPLACE "^U[ \t]+" "" _sym "${_l}")
+  string(REGEX REPLACE "^[UwvV][ \t]+" "" _sym "${_l}")
   if(_sym IN_LIST _defined)
     continue()
   endif()
@@ -30,7 +30,8 @@ foreach(_l ${_lines})
      OR _sym MATCHES "^br_"
      OR _sym MATCHES "^(__stack_chk_fail|__stack_chk_guard|_GLOBAL_OFFSET_TABLE_)$"
      OR _sym MATCHES "^__(u?(div|mod|mul)[dt]i3|popcount[dst]i2|clz[dst]i2|ctz[dst]i2)$"
-     OR _sym MATCHES "^__(asan|ubsan|sanitizer|msan|tsan|lsan|gcov|llvm_profile|llvm_gcov)"
+     OR _sym MATCHES "^__(asan|ubsan|sanitizer|msan|tsan|lsan|gcov|llvm_profile|llvm_gcov|sancov)"
+     OR _sym MATCHES "^__(start|stop)___sancov"
      OR _sym MATCHES "^__(cyg_profile)")
     continue()
   endif()

@@ -45,14 +45,16 @@ fi
 [ "${1:-}" = "--no-build" ] && exit 0
 
 echo "setup: configuring and building in $build"
+mkdir -p "$build"
+# shellcheck disable=SC2086 # MIP6TLS_CMAKE_ARGS is a list of -D options
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMIP6TLS_WERROR=ON \
-    ${MIP6TLS_CMAKE_ARGS:-} >"$build.configure.log" 2>&1 || {
-    cat "$build.configure.log" >&2
+    ${MIP6TLS_CMAKE_ARGS:-} >"$build/setup-configure.log" 2>&1 || {
+    cat "$build/setup-configure.log" >&2
     exit 1
 }
-cmake --build "$build" -j"$(nproc)" >"$build.build.log" 2>&1 || {
-    grep -E 'error|Error' -A5 "$build.build.log" | head -60 >&2
-    echo "setup: build failed, full log in $build.build.log" >&2
+cmake --build "$build" -j"$(nproc)" >"$build/setup-build.log" 2>&1 || {
+    grep -E 'error|Error' -A5 "$build/setup-build.log" | head -60 >&2
+    echo "setup: build failed, full log in $build/setup-build.log" >&2
     exit 1
 }
 echo "setup: build ok"
