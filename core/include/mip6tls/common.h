@@ -60,6 +60,7 @@ typedef enum {
     MIP6TLS_ERR_PADDING = -44,   /* ESP padding invalid after decryption (RFC 4303 §2.4) */
     MIP6TLS_ERR_POLICY = -45,    /* valid, but local policy forbids it (e.g. SA scope) */
     MIP6TLS_ERR_AUTH = -46,      /* an authenticator (container `auth`) does not verify */
+    MIP6TLS_ERR_CHECKSUM = -47,  /* an Internet checksum (MH, IPv4, UDP) does not verify */
 
     MIP6TLS_ERR_SEQ_EXHAUSTED = -60, /* the SA has no sequence number left: re-key */
     MIP6TLS_ERR_INTERNAL = -61,      /* a library call failed where it cannot fail */
