@@ -4,6 +4,7 @@
  * all measured in the same run. Prints figures and ratios; asserts nothing (docs/testing.md).
  *
  *   bench_esp [--seconds S] [--sizes 64,512,1400,8192] [--suite NAME] [--csv FILE]
+ *   bench_esp --icount-ops N [--suite NAME] [--sizes ...]   (for tests/bench/framing.sh)
  *
  * One "op" is a full round: seal a packet, then open it (verify + decrypt). The raw rows do
  * the same crypto on the same payload without ESP framing (no header, padding, trailer,
@@ -43,7 +44,7 @@ static mip6tls_esp_impl impl;
 
 typedef struct {
     mip6tls_esp_sa mn, ha;
-    uint8_t payload[MAXPKT], pkt[MAXPKT + 512];
+    uint8_t pkt[MAXPKT + 512];
 } ours_t;
 
 static void ours_setup(ours_t *o, uint16_t code)
@@ -65,15 +66,21 @@ static void ours_setup(ours_t *o, uint16_t code)
         fprintf(stderr, "bench_esp: SA set-up failed for suite %04x\n", code);
         exit(1);
     }
-    memset(o->payload, 0x5A, sizeof o->payload);
+    memset(o->pkt, 0x5A, sizeof o->pkt);
 }
 
-static void ours_op(ours_t *o, size_t len)
+/* noinline: tests/bench/framing.sh counts instructions inside these two with callgrind. */
+__attribute__((noinline)) void bench_ours_op(ours_t *o, size_t len);
+__attribute__((noinline)) void bench_ours_op(ours_t *o, size_t len)
 {
+    /* In place, as a port does it: the payload sits in the packet buffer's headroom, seal
+     * encrypts it where it is, open decrypts it back to the same place. */
+    size_t head = mip6tls_esp_head_len(&o->mn);
     mip6tls_esp_plain p;
-    int n = mip6tls_esp_seal(&o->mn, MIP6TLS_PTYPE_DATA, 41, o->payload, len, o->pkt,
+    int n = mip6tls_esp_seal(&o->mn, MIP6TLS_PTYPE_DATA, 41, o->pkt + head, len, o->pkt,
                              sizeof o->pkt);
-    if (n < 0 || mip6tls_esp_open(&o->ha, o->pkt, (size_t)n, &p) != 0) {
+    if (n < 0 || mip6tls_esp_open(&o->ha, o->pkt, (size_t)n, &p) != 0 ||
+        p.payload != o->pkt + head || p.len != len) {
         fprintf(stderr, "bench_esp: seal/open failed (%d)\n", n);
         exit(1);
     }
@@ -151,7 +158,8 @@ static void raw_mac(raw_t *r, const mip6tls_suite_info *s, const uint8_t *d, siz
     }
 }
 
-static void raw_op(raw_t *r, size_t len)
+__attribute__((noinline)) void bench_raw_op(raw_t *r, size_t len);
+__attribute__((noinline)) void bench_raw_op(raw_t *r, size_t len)
 {
     const mip6tls_suite_info *s = mip6tls_suite_find(r->code);
     uint8_t iv[16] = {0}, tag[20], tag2[20], aad[8] = {1, 2, 3, 4, 0, 0, 0, 1};
@@ -299,8 +307,8 @@ static void ossl_op(ossl_t *o, size_t len)
 /* ---- timing --------------------------------------------------------------------------- */
 
 typedef void (*op_fn)(void *ctx, size_t len);
-static void op_ours(void *c, size_t l) { ours_op(c, l); }
-static void op_raw(void *c, size_t l) { raw_op(c, l); }
+static void op_ours(void *c, size_t l) { bench_ours_op(c, l); }
+static void op_raw(void *c, size_t l) { bench_raw_op(c, l); }
 #ifdef MIP6TLS_HAVE_OPENSSL
 static void op_ossl(void *c, size_t l) { ossl_op(c, l); }
 #endif
@@ -329,10 +337,13 @@ static double time_op(op_fn f, void *ctx, size_t len, double secs, int rounds)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: bench_esp [--seconds S] [--sizes N,N,...] [--suite NAME] [--csv FILE]\n"
+               "       bench_esp --icount-ops N [--suite NAME] [--sizes N,...]\n"
                "ESP seal+open per packet for every suite (default sizes 64,512,1400,8192,\n"
                "0.6 s per measurement), next to raw BearSSL and OpenSSL EVP in the same run.\n"
                "Suite names: AES_128_GCM_SHA256, CHACHA20_POLY1305_SHA256, AES_128_CBC_SHA,\n"
-               "AES_128_CBC_SHA256, 3DES_EDE_CBC_SHA, NULL_SHA, NULL_SHA256.\n");
+               "AES_128_CBC_SHA256, 3DES_EDE_CBC_SHA, NULL_SHA, NULL_SHA256.\n"
+               "--icount-ops N runs N untimed ops of ours and of raw per suite and size, for\n"
+               "counting instructions under callgrind (tests/bench/framing.sh).\n");
 }
 
 int main(int argc, char **argv)
@@ -340,6 +351,7 @@ int main(int argc, char **argv)
     size_t sizes[16] = {64, 512, 1400, 8192}, nsizes = 4, count;
     double secs = 0.6;
     const char *only = NULL, *csv_path = NULL;
+    long icount_ops = 0;
     const mip6tls_suite_info *all = mip6tls_suite_all(&count);
     static ours_t ours;
     static raw_t raw;
@@ -370,6 +382,12 @@ int main(int argc, char **argv)
             }
         } else if (strcmp(argv[i], "--suite") == 0 && i + 1 < argc) {
             only = argv[++i];
+        } else if (strcmp(argv[i], "--icount-ops") == 0 && i + 1 < argc) {
+            icount_ops = atol(argv[++i]);
+            if (icount_ops < 1) {
+                fprintf(stderr, "bench_esp: --icount-ops needs a positive count\n");
+                return 2;
+            }
         } else if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc) {
             csv_path = argv[++i];
         } else {
@@ -385,6 +403,20 @@ int main(int argc, char **argv)
         fprintf(csv, "suite,size,ours_ns,raw_ns,openssl_ns,framing_overhead,vs_openssl\n");
 
     mip6tls_esp_impl_detect(&impl);
+    if (icount_ops > 0) {
+        for (size_t si = 0; si < count; si++) {
+            if (only && strcmp(only, all[si].name) != 0)
+                continue;
+            ours_setup(&ours, all[si].code);
+            raw_setup(&raw, all[si].code);
+            for (size_t z = 0; z < nsizes; z++)
+                for (long n = 0; n < icount_ops; n++) {
+                    bench_ours_op(&ours, sizes[z]);
+                    bench_raw_op(&raw, sizes[z]);
+                }
+        }
+        return 0;
+    }
     /* One core: pin to the CPU we start on. */
     CPU_ZERO(&set);
     CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &set);
