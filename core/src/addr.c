@@ -9,21 +9,8 @@
 
 #include <string.h>
 
-static int addr_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "text.h"
 
-static int addr_isdigit(char c)
-{
-    return c >= '0' && c <= '9';
-}
 
 /* Reads 1..3 decimal digits at s[*i] as a value <= 255. `strict_zero` rejects a leading zero
  * in a multi-digit number (configuration text); the RFC 6618 §5.7 "1*3DIGIT" allows it. */
@@ -31,13 +18,13 @@ static int addr_octet(const char *s, size_t len, size_t *i, int strict_zero, uin
 {
     size_t start = *i, j = *i;
     unsigned v = 0;
-    while (j < len && addr_isdigit(s[j]) && j - start < 3) {
+    while (j < len && mip6tls_text_isdigit((unsigned char)s[j]) && j - start < 3) {
         v = v * 10 + (unsigned)(s[j] - '0');
         j++;
     }
     if (j == start || v > 255)
         return -1;
-    if (j < len && addr_isdigit(s[j])) /* a fourth digit */
+    if (j < len && mip6tls_text_isdigit((unsigned char)s[j])) /* a fourth digit */
         return -1;
     if (strict_zero && j - start > 1 && s[start] == '0')
         return -1;
@@ -84,8 +71,8 @@ static int addr_parse6(uint8_t out[16], const char *s, size_t len, int wire)
         unsigned v = 0;
         if (n == 8)
             return -1;
-        while (j < len && j - i < 4 && addr_hexval(s[j]) >= 0) {
-            v = v << 4 | (unsigned)addr_hexval(s[j]);
+        while (j < len && j - i < 4 && mip6tls_text_hexval((unsigned char)s[j]) >= 0) {
+            v = v << 4 | (unsigned)mip6tls_text_hexval((unsigned char)s[j]);
             j++;
         }
         if (j < len && s[j] == '.') {
@@ -98,7 +85,7 @@ static int addr_parse6(uint8_t out[16], const char *s, size_t len, int wire)
             i = len;
             break;
         }
-        if (j == i || (j < len && addr_hexval(s[j]) >= 0))
+        if (j == i || (j < len && mip6tls_text_hexval((unsigned char)s[j]) >= 0))
             return -1; /* empty word (":::") or a fifth digit */
         w[n++] = (uint16_t)v;
         i = j;
@@ -202,7 +189,7 @@ int mip6tls_prefix_parse(mip6tls_addr *a, uint8_t *plen, int family, int wire, c
     if (len - slash - 1 < 1 || len - slash - 1 > maxdig)
         return MIP6TLS_ERR_MALFORMED;
     for (i = slash + 1; i < len; i++) {
-        if (!addr_isdigit(s[i]))
+        if (!mip6tls_text_isdigit((unsigned char)s[i]))
             return MIP6TLS_ERR_MALFORMED;
         v = v * 10 + (unsigned)(s[i] - '0');
     }

@@ -19,6 +19,7 @@
 
 #include "mip6tls/addr.h"
 #include "mip6tls/bytes.h"
+#include "text.h"
 
 /* ---- header names ---------------------------------------------------------------------- */
 
@@ -78,25 +79,9 @@ static uint8_t ctr_lower(uint8_t c)
     return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
 }
 
-static int ctr_isdigit(uint8_t c)
-{
-    return c >= '0' && c <= '9';
-}
-
 static int ctr_isalnum(uint8_t c)
 {
-    return ctr_isdigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int ctr_hexval(uint8_t c)
-{
-    if (ctr_isdigit(c))
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return mip6tls_text_isdigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
 /* RFC 2616 §2.2: CTL = octets 0-31 and DEL. HTAB is a CTL but also LWS. */
@@ -132,7 +117,7 @@ static int ctr_hex_exact(uint8_t *out, size_t n, const uint8_t *s, size_t len)
     if (len != 2 * n)
         return -1;
     for (i = 0; i < n; i++) {
-        int hi = ctr_hexval(s[2 * i]), lo = ctr_hexval(s[2 * i + 1]);
+        int hi = mip6tls_text_hexval(s[2 * i]), lo = mip6tls_text_hexval(s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);
@@ -147,7 +132,7 @@ static int ctr_hex_check(const uint8_t *s, size_t len, size_t max_octets)
     if (len == 0 || len % 2 != 0 || len / 2 > max_octets)
         return -1;
     for (i = 0; i < len; i++)
-        if (ctr_hexval(s[i]) < 0)
+        if (mip6tls_text_hexval(s[i]) < 0)
             return -1;
     return 0;
 }
@@ -160,7 +145,7 @@ static int ctr_udec(uint32_t *out, const uint8_t *s, size_t len, uint32_t lo, ui
     if (len == 0)
         return -1;
     for (i = 0; i < len; i++) {
-        if (!ctr_isdigit(s[i]))
+        if (!mip6tls_text_isdigit(s[i]))
             return -1;
         v = v * 10 + (uint64_t)(s[i] - '0');
         if (v > hi)
@@ -178,7 +163,7 @@ static int ctr_digits(unsigned *out, const char *s, size_t n)
     unsigned v = 0;
     size_t i;
     for (i = 0; i < n; i++) {
-        if (!ctr_isdigit((uint8_t)s[i]))
+        if (!mip6tls_text_isdigit((uint8_t)s[i]))
             return -1;
         v = v * 10 + (unsigned)(s[i] - '0');
     }
@@ -365,12 +350,12 @@ int mip6tls_ctr_unhex(const mip6tls_ctr_view *v, uint8_t *out, size_t cap)
     if (v->len % 2 != 0 || n > (size_t)INT32_MAX)
         return MIP6TLS_ERR_MALFORMED;
     for (i = 0; i < v->len; i++)
-        if (ctr_hexval(v->p[i]) < 0)
+        if (mip6tls_text_hexval(v->p[i]) < 0)
             return MIP6TLS_ERR_MALFORMED;
     if (n > cap)
         return MIP6TLS_ERR_NOBUF;
     for (i = 0; i < n; i++)
-        out[i] = (uint8_t)(ctr_hexval(v->p[2 * i]) << 4 | ctr_hexval(v->p[2 * i + 1]));
+        out[i] = (uint8_t)(mip6tls_text_hexval(v->p[2 * i]) << 4 | mip6tls_text_hexval(v->p[2 * i + 1]));
     return (int)n;
 }
 

@@ -120,6 +120,21 @@ void mip6tls_xcbc_mac(const mip6tls_esp_impl *impl, const uint8_t key[16], const
     memset(&d, 0, sizeof d);
 }
 
+/* The 96-bit ICV of the non-combined suites over data[len] (RFC 2404 §2, RFC 3566 §4: the
+ * first 96 bits of HMAC-SHA1 or AES-XCBC-MAC). mac receives 20 octets, of which 12 count. */
+static void esp_icv(const mip6tls_esp_dir *d, const mip6tls_suite_info *s, const uint8_t *data,
+                    size_t len, uint8_t mac[20])
+{
+    if (s->integ == MIP6TLS_INTEG_HMAC_SHA1_96) {
+        br_hmac_context hc;
+        br_hmac_init(&hc, &d->integ.hmac, 0);
+        br_hmac_update(&hc, data, len);
+        br_hmac_out(&hc, mac);
+    } else {
+        esp_xcbc_run(d, data, len, mac);
+    }
+}
+
 /* ---- set-up ------------------------------------------------------------------------- */
 
 static int esp_dir_init(mip6tls_esp_sa *sa, mip6tls_esp_dir *d, int outbound,
@@ -350,15 +365,8 @@ int mip6tls_esp_seal(mip6tls_esp_sa *sa, uint8_t ptype, uint8_t next_header,
 
     if (!s->aead) {
         uint8_t mac[20];
-        if (s->integ == MIP6TLS_INTEG_HMAC_SHA1_96) {
-            br_hmac_context hc;
-            br_hmac_init(&hc, &d->integ.hmac, 0);
-            br_hmac_update(&hc, out, head + plen);
-            br_hmac_out(&hc, mac);
-        } else {
-            esp_xcbc_run(d, out, head + plen, mac);
-        }
-        memcpy(body + plen, mac, 12); /* RFC 2404 §2, RFC 3566 §4: first 96 bits */
+        esp_icv(d, s, out, head + plen, mac);
+        memcpy(body + plen, mac, 12);
     }
     sa->next_seq++;
     return (int)total;
@@ -434,14 +442,7 @@ int mip6tls_esp_open_rfc4303(mip6tls_esp_sa *sa, uint32_t spi_word, uint8_t *pkt
     }
     default: {
         uint8_t mac[20];
-        if (s->integ == MIP6TLS_INTEG_HMAC_SHA1_96) {
-            br_hmac_context hc;
-            br_hmac_init(&hc, &d->integ.hmac, 0);
-            br_hmac_update(&hc, pkt, head + plen);
-            br_hmac_out(&hc, mac);
-        } else {
-            esp_xcbc_run(d, pkt, head + plen, mac);
-        }
+        esp_icv(d, s, pkt, head + plen, mac);
         if (!mip6tls_ct_eq(mac, icv, 12))
             return MIP6TLS_ERR_ICV;
         if (s->enc != MIP6TLS_ENC_NULL) {

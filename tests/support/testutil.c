@@ -1,6 +1,8 @@
 /* testutil.c: see testutil.h. */
 #include "testutil.h"
 
+#include <stdio.h>
+
 static int tu_nibble(char c)
 {
     if (c >= '0' && c <= '9')
@@ -56,4 +58,20 @@ void tu_fill(uint8_t *out, size_t len, uint64_t seed)
         x ^= x >> 27;
         out[i] = (uint8_t)((x * 0x2545f4914f6cdd1dull) >> 56);
     }
+}
+
+int tu_write_file(const char *dir, const char *name, const uint8_t *prefix, size_t plen,
+                  const uint8_t *data, size_t len)
+{
+    char path[512];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "wb");
+    if (f == NULL || fwrite(prefix, 1, plen, f) != plen || fwrite(data, 1, len, f) != len) {
+        fprintf(stderr, "cannot write %s\n", path);
+        if (f)
+            fclose(f);
+        return 1;
+    }
+    return fclose(f) == 0 ? 0 : 1;
 }

@@ -15,4 +15,9 @@ void tu_hex(char *out, const uint8_t *in, size_t len);
 /* A deterministic byte stream for tests (xorshift64*): same seed, same bytes. */
 void tu_fill(uint8_t *out, size_t len, uint64_t seed);
 
+/* Writes prefix[plen] then data[len] to the file DIR/NAME (seed corpora written by tests'
+ * --write-corpus modes). Returns 0, or 1 after printing why to stderr. */
+int tu_write_file(const char *dir, const char *name, const uint8_t *prefix, size_t plen,
+                  const uint8_t *data, size_t len);
+
 #endif

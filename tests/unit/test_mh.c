@@ -808,18 +808,7 @@ static void lifetime_and_status_helpers(void **state)
 
 static int write_seed(const char *dir, const char *name, uint8_t sel, const uint8_t *d, size_t n)
 {
-    char path[512];
-    FILE *f;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "wb");
-    if (f == NULL || fputc(sel, f) == EOF || fwrite(d, 1, n, f) != n) {
-        fprintf(stderr, "cannot write %s\n", path);
-        if (f)
-            fclose(f);
-        return 1;
-    }
-    fclose(f);
-    return 0;
+    return tu_write_file(dir, name, &sel, 1, d, n);
 }
 
 static int write_corpus(const char *dir)
