@@ -13,6 +13,9 @@ const char *mip6tls_strerror(int err)
     case MIP6TLS_ERR_KEYLEN: return "key length does not match the ciphersuite";
     case MIP6TLS_ERR_SUITE: return "unknown or disallowed ciphersuite";
     case MIP6TLS_ERR_UNSUPPORTED: return "not supported by this build";
+    case MIP6TLS_ERR_FULL: return "table full";
+    case MIP6TLS_ERR_EXISTS: return "entry already exists";
+    case MIP6TLS_ERR_NOTFOUND: return "no such entry";
     case MIP6TLS_ERR_TRUNCATED: return "input truncated";
     case MIP6TLS_ERR_MALFORMED: return "malformed field";
     case MIP6TLS_ERR_VERSION: return "unsupported protocol version";

@@ -57,14 +57,29 @@ mip6tls_action *mip6tls_outbox_push(mip6tls_outbox *ob, mip6tls_action_type type
     return a;
 }
 
+mip6tls_action *mip6tls_outbox_push_ref(mip6tls_outbox *ob, mip6tls_action_type type,
+                                        const uint8_t *data, size_t len)
+{
+    mip6tls_action *a;
+    if (ob->n >= ob->acts_cap)
+        return NULL;
+    a = &ob->acts[ob->n++];
+    memset(a, 0, sizeof *a);
+    a->type = (uint16_t)type;
+    a->data = len ? data : NULL;
+    a->len = len;
+    return a;
+}
+
 void mip6tls_outbox_trim_last(mip6tls_outbox *ob, size_t len)
 {
     mip6tls_action *a;
     if (ob->n == 0)
         return;
     a = &ob->acts[ob->n - 1];
-    if (len > a->len || a->data == NULL)
-        return;
+    if (len > a->len || a->data == NULL || a->data < ob->arena ||
+        a->data >= ob->arena + ob->arena_cap)
+        return; /* nothing pushed with arena room, or a reference action */
     ob->used = (size_t)(a->data - ob->arena) + len;
     a->len = len;
     if (len == 0)

@@ -56,6 +56,25 @@ static void mark_rewind_trim(void **state)
     assert_int_equal(ob.used, 0);
 }
 
+static void reference_actions(void **state)
+{
+    mip6tls_action acts[2];
+    uint8_t arena[16], pkt[100];
+    mip6tls_outbox ob;
+    mip6tls_action *a;
+    (void)state;
+    mip6tls_outbox_init(&ob, acts, 2, arena, sizeof arena);
+    a = mip6tls_outbox_push_ref(&ob, MIP6TLS_ACT_DELIVER, pkt + 10, 60);
+    assert_non_null(a);
+    assert_ptr_equal(a->data, pkt + 10);
+    assert_int_equal(a->len, 60);
+    assert_int_equal(ob.used, 0); /* the arena is untouched */
+    mip6tls_outbox_trim_last(&ob, 5);
+    assert_int_equal(a->len, 60); /* trim leaves reference actions alone */
+    assert_non_null(mip6tls_outbox_push_ref(&ob, MIP6TLS_ACT_DELIVER, pkt, 1));
+    assert_null(mip6tls_outbox_push_ref(&ob, MIP6TLS_ACT_DELIVER, pkt, 1));
+}
+
 static void strerror_covers_every_code(void **state)
 {
     int e;
@@ -95,6 +114,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(push_until_full),
         cmocka_unit_test(mark_rewind_trim),
+        cmocka_unit_test(reference_actions),
         cmocka_unit_test(strerror_covers_every_code),
         cmocka_unit_test(addr_and_ct_eq),
     };

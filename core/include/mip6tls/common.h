@@ -42,6 +42,9 @@ typedef enum {
     MIP6TLS_ERR_KEYLEN = -4,    /* a key's length does not match the ciphersuite */
     MIP6TLS_ERR_SUITE = -5,     /* unknown or disallowed ciphersuite */
     MIP6TLS_ERR_UNSUPPORTED = -6, /* a valid request this build does not implement */
+    MIP6TLS_ERR_FULL = -7,        /* a caller-provided table has no free slot */
+    MIP6TLS_ERR_EXISTS = -8,      /* the key (SPI, home address, ...) is already in the table */
+    MIP6TLS_ERR_NOTFOUND = -9,    /* no such entry */
 
     MIP6TLS_ERR_TRUNCATED = -20, /* the input ends before the structure does */
     MIP6TLS_ERR_MALFORMED = -21, /* a field holds a value its syntax does not allow */

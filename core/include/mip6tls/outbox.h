@@ -4,7 +4,9 @@
  * The core never calls back into the port. A call that produces output appends typed actions
  * to an outbox the caller owns; the port drains it, performing the actions in order, then
  * clears it. Payload bytes live in the outbox's arena, so an action stays valid until the next
- * mip6tls_outbox_clear().
+ * mip6tls_outbox_clear(). One exception keeps the data path free of copies: a
+ * MIP6TLS_ACT_DELIVER action may point into the packet buffer the caller passed to the call
+ * that produced it (decrypted in place); it is then valid until the caller reuses that buffer.
  *
  * A call that cannot fit all of its output returns MIP6TLS_ERR_NOBUF and rewinds the outbox
  * to where it was (mip6tls_outbox_mark / mip6tls_outbox_rewind), so a failed call changes
@@ -38,7 +40,8 @@ typedef struct {
     mip6tls_endpoint local;
     mip6tls_endpoint remote;
     uint64_t arg;
-    const uint8_t *data; /* into the outbox arena; NULL when len is 0 */
+    const uint8_t *data; /* into the outbox arena (DELIVER: maybe the caller's packet buffer);
+                          * NULL when len is 0 */
     size_t len;
 } mip6tls_action;
 
@@ -73,6 +76,11 @@ void mip6tls_outbox_rewind(mip6tls_outbox *ob, mip6tls_outbox_mark_t m);
  * arena are full (then nothing changed). The arena room is 8-byte aligned. */
 mip6tls_action *mip6tls_outbox_push(mip6tls_outbox *ob, mip6tls_action_type type, size_t len,
                                     uint8_t **data);
+
+/* Appends an action whose data is `data[len]` outside the arena (the DELIVER exception above).
+ * Returns the action, or NULL when the action slots are full. */
+mip6tls_action *mip6tls_outbox_push_ref(mip6tls_outbox *ob, mip6tls_action_type type,
+                                        const uint8_t *data, size_t len);
 
 /* Gives back the unused tail of the last pushed action's data: its length becomes `len`
  * (which must not exceed what was pushed). For encoders that learn their size after writing. */
