@@ -663,13 +663,10 @@ uint64_t mip6tls_mn_next_deadline(const mip6tls_mn *mn)
     return t;
 }
 
-int mip6tls_mn_tick(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob)
+/* Handles the most urgent due timer; every branch moves its timer past now_ms. */
+static int mn_tick_one(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob)
 {
-    if (mip6tls_mn_next_deadline(mn) > now_ms)
-        return 0;
-    if (!mn_room(ob, MN_MAX_ACTS, MN_DGRAM_MAX + 16))
-        return MIP6TLS_ERR_NOBUF;
-
+    int rc;
     if (mn->retiring.used && mn->retiring.retire_at <= now_ms) {
         uint32_t spi = mn->retiring.sa.keys.spi;
         mn_slot_clear(&mn->retiring);
@@ -712,7 +709,15 @@ int mip6tls_mn_tick(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob)
         mn->bu_rtx++;
         if (mn->state == MIP6TLS_MN_REJECTED)
             mn_set_state(mn, ob, mn->at_home ? MIP6TLS_MN_WAIT_DEREG_BA : MIP6TLS_MN_WAIT_BA);
-        return mn_send_bu(mn, now_ms, ob, mn->at_home ? 0 : mn_lifetime_units(mn, now_ms), 1);
+        rc = mn_send_bu(mn, now_ms, ob, mn->at_home ? 0 : mn_lifetime_units(mn, now_ms), 1);
+        if (rc == MIP6TLS_ERR_ARG) {
+            /* cannot happen with a CoA the SA reaches; stop rather than spin */
+            mn->bu_outstanding = 0;
+            mn->bu_deadline = MIP6TLS_NO_DEADLINE;
+            mn_set_state(mn, ob, MIP6TLS_MN_WAIT_COA);
+            return 0;
+        }
+        return rc;
     }
     if (mn->state == MIP6TLS_MN_BOUND && !mn->bu_outstanding && mn->refresh_at <= now_ms) {
         mn->refresh_at = MIP6TLS_NO_DEADLINE;
@@ -729,6 +734,24 @@ int mip6tls_mn_tick(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob)
         a->remote = mn->ha;
         mn->keepalive_at = now_ms + mn->cfg.keepalive_ms;
     }
+    return 0;
+}
+
+int mip6tls_mn_tick(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob)
+{
+    int rounds = 0, rc;
+    if (mip6tls_mn_next_deadline(mn) > now_ms)
+        return 0;
+    if (!mn_room(ob, MN_MAX_ACTS, MN_DGRAM_MAX + 16))
+        return MIP6TLS_ERR_NOBUF;
+    /* Several timers can be due at once (after a long sleep, say): handle them in turn while
+     * the outbox has room. Each round moves one timer past now_ms, and there are seven. */
+    do {
+        rc = mn_tick_one(mn, now_ms, ob);
+        if (rc != 0)
+            return rc;
+    } while (++rounds < 16 && mip6tls_mn_next_deadline(mn) <= now_ms &&
+             mn_room(ob, MN_MAX_ACTS, MN_DGRAM_MAX + 16));
     return 0;
 }
 

@@ -158,7 +158,10 @@ int mip6tls_mn_send(mip6tls_mn *mn, uint64_t now_ms, const uint8_t *pkt, size_t 
 uint64_t mip6tls_mn_next_deadline(const mip6tls_mn *mn);
 
 /* Runs the timers that are due: BU retransmission, refresh, SA renewal, retiring-SA grace,
- * SA expiry, NAT keepalive. An early tick does nothing. Returns 0 or MIP6TLS_ERR_NOBUF. */
+ * SA expiry, NAT keepalive. An early tick does nothing. Returns 0, or MIP6TLS_ERR_NOBUF when
+ * the outbox could not take even the first timer's output (nothing changed). When many timers
+ * are due and the outbox fills up, it returns 0 with the rest still due: drain the outbox and
+ * tick again (mip6tls_mn_next_deadline() <= now_ms tells). */
 int mip6tls_mn_tick(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob);
 
 /* Why a new SA is needed now (MIP6TLS_MN_RENEW_NONE when not). */
