@@ -33,6 +33,7 @@ const char *mip6tls_strerror(int err)
     case MIP6TLS_ERR_POLICY: return "forbidden by policy";
     case MIP6TLS_ERR_AUTH: return "message authenticator does not verify";
     case MIP6TLS_ERR_CHECKSUM: return "checksum does not verify";
+    case MIP6TLS_ERR_TIMEOUT: return "no answer in time";
     case MIP6TLS_ERR_SEQ_EXHAUSTED: return "sequence numbers exhausted: re-key";
     case MIP6TLS_ERR_INTERNAL: return "internal error";
     }

@@ -64,6 +64,7 @@ typedef enum {
     MIP6TLS_ERR_POLICY = -45,    /* valid, but local policy forbids it (e.g. SA scope) */
     MIP6TLS_ERR_AUTH = -46,      /* an authenticator (container `auth`) does not verify */
     MIP6TLS_ERR_CHECKSUM = -47,  /* an Internet checksum (MH, IPv4, UDP) does not verify */
+    MIP6TLS_ERR_TIMEOUT = -48,   /* the peer did not answer in time */
 
     MIP6TLS_ERR_SEQ_EXHAUSTED = -60, /* the SA has no sequence number left: re-key */
     MIP6TLS_ERR_INTERNAL = -61,      /* a library call failed where it cannot fail */
