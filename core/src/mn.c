@@ -12,6 +12,7 @@
  *   expire_at     the active SA's validity end: it is unusable from then on
  *   retire_at     the retiring SA's inbound grace ends (DESIGN interpretation 6)
  *   keepalive_at  NAT keepalive on IPv4 or NATed paths (RFC 3948 §2.3 format, DESIGN 7)
+ *   boot          the bootstrap's attempt timeout or retry back-off (boot.c)
  *
  * Every call checks the outbox has room for all it may emit before it changes anything, so a
  * MIP6TLS_ERR_NOBUF leaves the MN as it was.
@@ -25,7 +26,7 @@
 #include <string.h>
 
 /* Outbox room one call may need at most: a datagram, a delivery and a handful of events. */
-#define MN_MAX_ACTS 8
+#define MN_MAX_ACTS 12
 #define MN_MH_MAX 128 /* a BU chain: 24 (HAO header) + 12 (BU) + options, well under this */
 #define MN_DGRAM_MAX (MIP6TLS_ESP_MAX_IV + 8 + MN_MH_MAX + MIP6TLS_ESP_MAX_TAIL)
 
@@ -115,7 +116,17 @@ static void mn_schedule_sa(mip6tls_mn *mn)
     mn->renew_at = end > margin ? end - margin : 0;
 }
 
-static void mn_need_sa(mip6tls_mn *mn, mip6tls_outbox *ob, mip6tls_mn_renew_reason why)
+/* Starts the bootstrap when one is configured, needed, idle and the MN has an address. */
+static void mn_boot_kick(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob)
+{
+    if (mn->cfg.boot == NULL || mn->renew_reason == MIP6TLS_MN_RENEW_NONE || !mn->have_coa)
+        return;
+    if (mn->boot.state == MIP6TLS_BOOT_IDLE || mn->boot.state == MIP6TLS_BOOT_DONE)
+        mip6tls_boot_start(&mn->boot, now_ms, &mn->coa.addr, ob);
+}
+
+static void mn_need_sa(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob,
+                       mip6tls_mn_renew_reason why)
 {
     if (mn->renew_reason != MIP6TLS_MN_RENEW_NONE)
         return; /* one request at a time; the first reason stands */
@@ -123,6 +134,7 @@ static void mn_need_sa(mip6tls_mn *mn, mip6tls_outbox *ob, mip6tls_mn_renew_reas
     mn->renew_started = 1;
     mn_event(mn, ob, MIP6TLS_MN_EV_NEED_BOOTSTRAP,
              mn->active.used ? mn->active.sa.keys.spi : 0, why);
+    mn_boot_kick(mn, now_ms, ob);
 }
 
 /* ---- Binding Updates ------------------------------------------------------------------ */
@@ -197,7 +209,7 @@ static int mn_send_bu(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob, uint1
     mn_event(mn, ob, MIP6TLS_MN_EV_BU_SENT, sa->keys.spi,
              (uint64_t)m.bu.seq | (uint64_t)units << 16 | (uint64_t)mn->bu_rtx << 32);
     if (mip6tls_esp_seq_left(&slot->esp) < mn->cfg.seq_renew_margin && slot == &mn->active)
-        mn_need_sa(mn, ob, MIP6TLS_MN_RENEW_SEQUENCE);
+        mn_need_sa(mn, now_ms, ob, MIP6TLS_MN_RENEW_SEQUENCE);
     return 0;
 }
 
@@ -272,8 +284,9 @@ int mip6tls_mn_init(mip6tls_mn *mn, uint64_t now_ms, const mip6tls_mn_config *cf
     mn->state = MIP6TLS_MN_WAIT_SA;
     mn->renew_at = mn->expire_at = mn->keepalive_at = MIP6TLS_NO_DEADLINE;
     mn->refresh_at = mn->bu_deadline = MIP6TLS_NO_DEADLINE;
-    mn_need_sa(mn, ob, MIP6TLS_MN_RENEW_INITIAL);
-    (void)now_ms;
+    if (cfg->boot != NULL && mip6tls_boot_init(&mn->boot, cfg->boot, drbg) != 0)
+        return MIP6TLS_ERR_ARG;
+    mn_need_sa(mn, now_ms, ob, MIP6TLS_MN_RENEW_INITIAL);
     return 0;
 }
 
@@ -354,12 +367,10 @@ int mip6tls_mn_set_coa(mip6tls_mn *mn, uint64_t now_ms, const mip6tls_endpoint *
     mn->nat = 0;
     mn->keepalive_at = coa->addr.family == MIP6TLS_AF_INET ? now_ms + mn->cfg.keepalive_ms
                                                            : MIP6TLS_NO_DEADLINE;
-    if (mn->state == MIP6TLS_MN_WAIT_NEW_SA || mn->state == MIP6TLS_MN_REJECTED) {
-        /* Keep waiting for the new SA (176), or for the max-timeout retry; the BU will carry
-         * this CoA. A rejected MN retries now: the new network may be acceptable. */
-        if (mn->state == MIP6TLS_MN_WAIT_NEW_SA)
-            return 0;
-    }
+    mn_boot_kick(mn, now_ms, ob); /* an SA was needed and now there is a way to the HAC */
+    if (mn->state == MIP6TLS_MN_WAIT_NEW_SA)
+        return 0; /* (176) the BU waits for the new SA; it will carry this CoA */
+    /* A rejected MN retries at once: the new network may be acceptable. */
     return mn_register(mn, now_ms, ob);
 }
 
@@ -414,7 +425,7 @@ static void mn_on_ba(mip6tls_mn *mn, uint64_t now_ms, mip6tls_mn_slot *slot,
     if (m->ba.status == MIP6TLS_BA_REINIT_SA_WITH_HAC) {
         /* RFC 6618 §4.3: get a new SA from the HAC. The HA left the binding as it was
          * (see ha.c), so an existing binding keeps carrying traffic meanwhile. */
-        mn_need_sa(mn, ob, MIP6TLS_MN_RENEW_REINIT);
+        mn_need_sa(mn, now_ms, ob, MIP6TLS_MN_RENEW_REINIT);
         mn_set_state(mn, ob,
                      mn_binding_valid(mn, now_ms) ? MIP6TLS_MN_BOUND : MIP6TLS_MN_WAIT_NEW_SA);
         if (mn_binding_valid(mn, now_ms))
@@ -633,8 +644,64 @@ int mip6tls_mn_send(mip6tls_mn *mn, uint64_t now_ms, const uint8_t *pkt, size_t 
     if (mn->keepalive_at != MIP6TLS_NO_DEADLINE)
         mn->keepalive_at = now_ms + mn->cfg.keepalive_ms; /* traffic keeps the NAT awake */
     if (!plain && mip6tls_esp_seq_left(&slot->esp) < mn->cfg.seq_renew_margin)
-        mn_need_sa(mn, ob, MIP6TLS_MN_RENEW_SEQUENCE);
+        mn_need_sa(mn, now_ms, ob, MIP6TLS_MN_RENEW_SEQUENCE);
     return 0;
+}
+
+/* ---- bootstrap TCP --------------------------------------------------------------------- */
+
+static int mn_boot_room(const mip6tls_outbox *ob)
+{
+    size_t start = (ob->used + 7u) & ~(size_t)7u;
+    return ob->acts_cap - ob->n >= MIP6TLS_MN_OUTBOX_ACTS / 2 && start <= ob->arena_cap &&
+           ob->arena_cap - start >= MIP6TLS_MN_OUTBOX_MIN;
+}
+
+/* After a bootstrap call: a finished bootstrap hands its SA to the MN. */
+static void mn_boot_collect(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob)
+{
+    const mip6tls_sa *sa = mip6tls_boot_sa(&mn->boot);
+    int rc;
+    if (sa == NULL)
+        return;
+    rc = mip6tls_mn_install_sa(mn, now_ms, sa, ob);
+    mip6tls_boot_release(&mn->boot);
+    if (rc != 0)
+        mn_event(mn, ob, MIP6TLS_MN_EV_DROP, 0, (uint64_t)(int64_t)rc);
+}
+
+int mip6tls_mn_tcp_connected(mip6tls_mn *mn, uint64_t now_ms, uint32_t conn, mip6tls_outbox *ob)
+{
+    int64_t wall = (int64_t)now_ms + mn->cfg.unix_offset_ms;
+    if (mn->cfg.boot == NULL)
+        return 0;
+    if (!mn_boot_room(ob))
+        return MIP6TLS_ERR_NOBUF;
+    return mip6tls_boot_tcp_connected(&mn->boot, now_ms, conn,
+                                      wall < 0 ? 0 : (uint64_t)wall / 1000u, ob);
+}
+
+int mip6tls_mn_tcp_recv(mip6tls_mn *mn, uint64_t now_ms, uint32_t conn, const uint8_t *data,
+                        size_t len, mip6tls_outbox *ob)
+{
+    int rc;
+    if (mn->cfg.boot == NULL)
+        return 0;
+    if (!mn_boot_room(ob))
+        return MIP6TLS_ERR_NOBUF;
+    rc = mip6tls_boot_tcp_recv(&mn->boot, now_ms, conn, data, len, ob);
+    if (rc == 0)
+        mn_boot_collect(mn, now_ms, ob);
+    return rc;
+}
+
+int mip6tls_mn_tcp_closed(mip6tls_mn *mn, uint64_t now_ms, uint32_t conn, mip6tls_outbox *ob)
+{
+    if (mn->cfg.boot == NULL)
+        return 0;
+    if (!mn_boot_room(ob))
+        return MIP6TLS_ERR_NOBUF;
+    return mip6tls_boot_tcp_closed(&mn->boot, now_ms, conn, ob);
 }
 
 /* ---- timers -------------------------------------------------------------------------- */
@@ -660,6 +727,8 @@ uint64_t mip6tls_mn_next_deadline(const mip6tls_mn *mn)
         t = mn_min(t, mn->retiring.retire_at);
     if (mn->have_coa && !mn->at_home && (mn->coa.addr.family == MIP6TLS_AF_INET || mn->nat))
         t = mn_min(t, mn->keepalive_at);
+    if (mn->cfg.boot != NULL)
+        t = mn_min(t, mip6tls_boot_next_deadline(&mn->boot));
     return t;
 }
 
@@ -667,6 +736,8 @@ uint64_t mip6tls_mn_next_deadline(const mip6tls_mn *mn)
 static int mn_tick_one(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob)
 {
     int rc;
+    if (mn->cfg.boot != NULL && mip6tls_boot_next_deadline(&mn->boot) <= now_ms)
+        return mip6tls_boot_tick(&mn->boot, now_ms, mn->have_coa ? &mn->coa.addr : NULL, ob);
     if (mn->retiring.used && mn->retiring.retire_at <= now_ms) {
         uint32_t spi = mn->retiring.sa.keys.spi;
         mn_slot_clear(&mn->retiring);
@@ -689,12 +760,12 @@ static int mn_tick_one(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob)
             return mn_register(mn, now_ms, ob);
         }
         mn->renew_reason = MIP6TLS_MN_RENEW_NONE;
-        mn_need_sa(mn, ob, MIP6TLS_MN_RENEW_INITIAL);
+        mn_need_sa(mn, now_ms, ob, MIP6TLS_MN_RENEW_INITIAL);
         mn_set_state(mn, ob, MIP6TLS_MN_WAIT_SA);
         return 0;
     }
     if (mn->renew_reason == MIP6TLS_MN_RENEW_NONE && mn->renew_at <= now_ms)
-        mn_need_sa(mn, ob, MIP6TLS_MN_RENEW_VALIDITY);
+        mn_need_sa(mn, now_ms, ob, MIP6TLS_MN_RENEW_VALIDITY);
     if (mn->binding_end != 0 && mn->binding_end <= now_ms) {
         mn->binding_end = 0;
         mn_event(mn, ob, MIP6TLS_MN_EV_BINDING_EXPIRED, mn->active.sa.keys.spi, 0);

@@ -16,6 +16,7 @@
 #ifndef MIP6TLS_MN_H
 #define MIP6TLS_MN_H
 
+#include "mip6tls/boot.h"
 #include "mip6tls/common.h"
 #include "mip6tls/drbg.h"
 #include "mip6tls/esp.h"
@@ -80,7 +81,14 @@ typedef struct {
     uint32_t keepalive_ms;      /* NAT keepalive period on IPv4 or NATed paths; 0: 20000 */
     uint32_t replay_window;     /* 0: 64 */
     uint8_t plain_when_allowed; /* send PType 0 user data when the SA scope is 0 (§6.4) */
+    /* The bootstrap with the HAC (boot.h), run whenever an SA is needed and the MN has an
+     * address to connect from. NULL: SAs come only through mip6tls_mn_install_sa(). */
+    const mip6tls_boot_config *boot;
 } mip6tls_mn_config;
+
+/* Outbox room the MN needs for any call: a bootstrap's TLS records plus a datagram. */
+#define MIP6TLS_MN_OUTBOX_MIN (MIP6TLS_BOOT_OUTBOX_MIN + 4096)
+#define MIP6TLS_MN_OUTBOX_ACTS 32
 
 /* One SA the MN holds, with its ESP state. Private. */
 typedef struct {
@@ -116,6 +124,7 @@ typedef struct {
     uint64_t renew_at;      /* when the active SA needs renewing (validity end - margin) */
     uint64_t expire_at;     /* the active SA's validity end, in now_ms */
     uint64_t keepalive_at;  /* next NAT keepalive */
+    mip6tls_boot boot;      /* used when cfg.boot is set */
 } mip6tls_mn;
 
 /* Sets up `mn` with `cfg` (copied), computing ESP with `impl` and drawing IV salts and the
@@ -153,6 +162,15 @@ int mip6tls_mn_recv(mip6tls_mn *mn, uint64_t now_ms, const mip6tls_endpoint *loc
  * exist. Sealed straight into the outbox. Returns 0 or the drop reason (no state changes). */
 int mip6tls_mn_send(mip6tls_mn *mn, uint64_t now_ms, const uint8_t *pkt, size_t len,
                     mip6tls_outbox *ob);
+
+/* The TCP connection the bootstrap asked for (MIP6TLS_ACT_TCP_CONNECT `conn`) is up; bytes
+ * arrived on it; it was closed. When a bootstrap completes, its SA is installed as by
+ * mip6tls_mn_install_sa(). Return 0 or MIP6TLS_ERR_NOBUF (nothing read); 0 as well when the
+ * MN has no bootstrap configured or `conn` is not the current attempt's. */
+int mip6tls_mn_tcp_connected(mip6tls_mn *mn, uint64_t now_ms, uint32_t conn, mip6tls_outbox *ob);
+int mip6tls_mn_tcp_recv(mip6tls_mn *mn, uint64_t now_ms, uint32_t conn, const uint8_t *data,
+                        size_t len, mip6tls_outbox *ob);
+int mip6tls_mn_tcp_closed(mip6tls_mn *mn, uint64_t now_ms, uint32_t conn, mip6tls_outbox *ob);
 
 /* The earliest time mip6tls_mn_tick() has work, or MIP6TLS_NO_DEADLINE. */
 uint64_t mip6tls_mn_next_deadline(const mip6tls_mn *mn);
