@@ -24,26 +24,13 @@ static void boot_event(mip6tls_boot *b, mip6tls_outbox *ob, mip6tls_boot_event e
 
 static int boot_room(const mip6tls_outbox *ob)
 {
-    size_t start = (ob->used + 7u) & ~(size_t)7u;
-    return ob->acts_cap - ob->n >= 8 && start <= ob->arena_cap &&
-           ob->arena_cap - start >= MIP6TLS_BOOT_OUTBOX_MIN;
+    return mip6tls_outbox_room(ob, 8, MIP6TLS_BOOT_OUTBOX_MIN);
 }
 
 /* Moves every TLS record waiting to go out into TCP_SEND actions. */
 static void boot_flush_ct(mip6tls_boot *b, mip6tls_outbox *ob)
 {
-    const uint8_t *p;
-    size_t n;
-    while ((p = mip6tls_tls_send_ct(&b->tls, &n)) != NULL && n > 0) {
-        uint8_t *out;
-        mip6tls_action *a = mip6tls_outbox_push(ob, MIP6TLS_ACT_TCP_SEND, n, &out);
-        if (a == NULL)
-            return; /* cannot happen after boot_room(); the records stay queued */
-        memcpy(out, p, n);
-        a->conn = b->conn;
-        a->remote = b->cfg->hac;
-        mip6tls_tls_send_ct_done(&b->tls, n);
-    }
+    mip6tls_tls_send_to_outbox(&b->tls, b->conn, &b->cfg->hac, ob);
 }
 
 static void boot_close_tcp(mip6tls_boot *b, mip6tls_outbox *ob)
@@ -156,22 +143,7 @@ int mip6tls_boot_tcp_connected(mip6tls_boot *b, uint64_t now_ms, uint32_t conn,
 /* Writes all of msg[len] as application data (TLS may take it in parts). */
 static int boot_write(mip6tls_boot *b, const uint8_t *msg, size_t len, mip6tls_outbox *ob)
 {
-    size_t off = 0;
-    int guard = 0;
-    while (off < len) {
-        int n = mip6tls_tls_write_app(&b->tls, msg + off, len - off);
-        if (n == MIP6TLS_ERR_NOBUF && guard++ < 4) {
-            boot_flush_ct(b, ob);
-            continue;
-        }
-        if (n <= 0)
-            return n < 0 ? n : MIP6TLS_ERR_INTERNAL;
-        off += (size_t)n;
-    }
-    if (mip6tls_tls_flush(&b->tls) != 0)
-        return mip6tls_tls_error(&b->tls);
-    boot_flush_ct(b, ob);
-    return 0;
+    return mip6tls_tls_write_all(&b->tls, msg, len, b->conn, &b->cfg->hac, ob);
 }
 
 /* After TLS is up: the exchange of §5.8/§5.9, one complete response container at a time. */

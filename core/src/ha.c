@@ -419,17 +419,6 @@ static mip6tls_ha_entry *ha_others_next(const mip6tls_ha *ha, ha_others *o)
 /* ---- outbox ------------------------------------------------------------------------- */
 
 /* 1 when `acts` more actions fit and, if bytes > 0, one arena push of `bytes`. */
-static int ha_room(const mip6tls_outbox *ob, size_t acts, size_t bytes)
-{
-    size_t start;
-    if (ob->n > ob->acts_cap || acts > ob->acts_cap - ob->n)
-        return 0;
-    if (bytes == 0)
-        return 1;
-    start = (ob->used + 7u) & ~(size_t)7u;
-    return start >= ob->used && start <= ob->arena_cap && bytes <= ob->arena_cap - start;
-}
-
 static int ha_event(mip6tls_outbox *ob, uint16_t ev, uint32_t spi, const mip6tls_endpoint *remote,
                     uint64_t arg)
 {
@@ -826,7 +815,7 @@ int mip6tls_ha_tick(mip6tls_ha *ha, uint64_t now_ms, mip6tls_outbox *ob)
         mip6tls_ha_entry *e = &ha->st.entries[ha->st.heap[0]];
         if (e->deadline > now_ms || e->deadline == MIP6TLS_NO_DEADLINE)
             break;
-        if (!ha_room(ob, 2, 0) || ha_fire(ha, e, ob) != 0)
+        if (!mip6tls_outbox_room(ob, 2, 0) || ha_fire(ha, e, ob) != 0)
             return MIP6TLS_ERR_NOBUF; /* units done so far stay done; the rest is still due */
     }
     return 0;
@@ -1226,7 +1215,7 @@ int mip6tls_ha_recv(mip6tls_ha *ha, uint64_t now_ms, const mip6tls_endpoint *loc
 
     if (ha == NULL || local == NULL || remote == NULL || ob == NULL || (pkt == NULL && len))
         return MIP6TLS_ERR_ARG;
-    if (!ha_room(ob, 1, 0))
+    if (!mip6tls_outbox_room(ob, 1, 0))
         return MIP6TLS_ERR_NOBUF;
     /* The MN's NAT keepalive: the one-octet 0xFF of RFC 3948 §2.3 (decisions/0014). It kept
      * the NAT mapping open by arriving; there is nothing else to do with it. */
@@ -1244,7 +1233,7 @@ int mip6tls_ha_recv(mip6tls_ha *ha, uint64_t now_ms, const mip6tls_endpoint *loc
         return ha_drop(ob, h.spi, remote, MIP6TLS_ERR_SPI);
     /* Room for the worst case before decrypting in place, so NOBUF leaves `pkt` intact. */
     if (h.ptype == MIP6TLS_PTYPE_DATA) {
-        if (!ha_room(ob, 2, 0))
+        if (!mip6tls_outbox_room(ob, 2, 0))
             return MIP6TLS_ERR_NOBUF;
     } else {
         ha_others o;
@@ -1252,7 +1241,7 @@ int mip6tls_ha_recv(mip6tls_ha *ha, uint64_t now_ms, const mip6tls_endpoint *loc
         ha_others_init(&o, e, now_ms);
         while (ha_others_next(ha, &o) != NULL)
             k++;
-        if (!ha_room(ob, 3 + 2 * k, ha_sealed_len(e, HA_REPLY_MH_MAX)))
+        if (!mip6tls_outbox_room(ob, 3 + 2 * k, ha_sealed_len(e, HA_REPLY_MH_MAX)))
             return MIP6TLS_ERR_NOBUF;
     }
     esp = ha_esp(ha, e);
@@ -1289,7 +1278,7 @@ int mip6tls_ha_send(mip6tls_ha *ha, uint64_t now_ms, const uint8_t *pkt, size_t 
 
     if (ha == NULL || ob == NULL || (pkt == NULL && len))
         return MIP6TLS_ERR_ARG;
-    if (!ha_room(ob, 1, 0))
+    if (!mip6tls_outbox_room(ob, 1, 0))
         return MIP6TLS_ERR_NOBUF;
     rc = mip6tls_ip_parse(pkt, len, &ip);
     if (rc != 0)

@@ -129,9 +129,7 @@ static void hac_remove(mip6tls_hac *hac, uint32_t spi)
 
 static int hac_room(const mip6tls_outbox *ob)
 {
-    size_t start = (ob->used + 7u) & ~(size_t)7u;
-    return ob->acts_cap - ob->n >= 12 && start <= ob->arena_cap &&
-           ob->arena_cap - start >= MIP6TLS_HAC_OUTBOX_MIN;
+    return mip6tls_outbox_room(ob, 12, MIP6TLS_HAC_OUTBOX_MIN);
 }
 
 static void hac_event(mip6tls_outbox *ob, mip6tls_hac_event ev, uint32_t conn,
@@ -245,18 +243,7 @@ static mip6tls_hac_session *hac_session(mip6tls_hac *hac, uint32_t conn)
 
 static void hac_flush_ct(mip6tls_hac_session *s, mip6tls_outbox *ob)
 {
-    const uint8_t *p;
-    size_t n;
-    while ((p = mip6tls_tls_send_ct(&s->tls, &n)) != NULL && n > 0) {
-        uint8_t *out;
-        mip6tls_action *a = mip6tls_outbox_push(ob, MIP6TLS_ACT_TCP_SEND, n, &out);
-        if (a == NULL)
-            return;
-        memcpy(out, p, n);
-        a->conn = s->conn;
-        a->remote = s->peer;
-        mip6tls_tls_send_ct_done(&s->tls, n);
-    }
+    mip6tls_tls_send_to_outbox(&s->tls, s->conn, &s->peer, ob);
 }
 
 /* Ends a session: what TLS still has to say, then TCP_CLOSE; the slot is free again. */
@@ -280,22 +267,7 @@ static void hac_end(mip6tls_hac_session *s, int reason, mip6tls_outbox *ob)
 
 static int hac_write(mip6tls_hac_session *s, const uint8_t *msg, size_t len, mip6tls_outbox *ob)
 {
-    size_t off = 0;
-    int guard = 0;
-    while (off < len) {
-        int n = mip6tls_tls_write_app(&s->tls, msg + off, len - off);
-        if (n == MIP6TLS_ERR_NOBUF && guard++ < 4) {
-            hac_flush_ct(s, ob);
-            continue;
-        }
-        if (n <= 0)
-            return n < 0 ? n : MIP6TLS_ERR_INTERNAL;
-        off += (size_t)n;
-    }
-    if (mip6tls_tls_flush(&s->tls) != 0)
-        return mip6tls_tls_error(&s->tls);
-    hac_flush_ct(s, ob);
-    return 0;
+    return mip6tls_tls_write_all(&s->tls, msg, len, s->conn, &s->peer, ob);
 }
 
 /* Fills an SA for the MN the session authenticated (RFC 6618 §4.3, §5.6, §5.7). */

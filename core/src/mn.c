@@ -34,17 +34,10 @@ static const uint8_t mn_zero16[16];
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
-static int mn_room(const mip6tls_outbox *ob, size_t acts, size_t bytes)
-{
-    size_t start = (ob->used + 7u) & ~(size_t)7u;
-    return ob->acts_cap - ob->n >= acts && start <= ob->arena_cap &&
-           ob->arena_cap - start >= bytes + 8u * acts;
-}
-
 static void mn_event(mip6tls_mn *mn, mip6tls_outbox *ob, mip6tls_mn_event ev, uint32_t spi,
                      uint64_t arg)
 {
-    /* Room was checked by the caller (mn_room); a full outbox loses the event, never state. */
+    /* Room was checked by the caller (mip6tls_outbox_room); a full outbox loses the event, never state. */
     mip6tls_action *a = mip6tls_outbox_push(ob, MIP6TLS_ACT_EVENT, 0, NULL);
     if (a == NULL)
         return;
@@ -262,7 +255,7 @@ int mip6tls_mn_init(mip6tls_mn *mn, uint64_t now_ms, const mip6tls_mn_config *cf
         return MIP6TLS_ERR_ARG;
     if (cfg->replay_window > MIP6TLS_REPLAY_WINDOW_MAX)
         return MIP6TLS_ERR_ARG;
-    if (!mn_room(ob, 2, 0))
+    if (!mip6tls_outbox_room(ob, 2, 0))
         return MIP6TLS_ERR_NOBUF;
     memset(mn, 0, sizeof *mn);
     mn->cfg = *cfg;
@@ -324,7 +317,7 @@ int mip6tls_mn_install_sa(mip6tls_mn *mn, uint64_t now_ms, const mip6tls_sa *sa,
         return MIP6TLS_ERR_EXISTS;
     if (mn->pending.used)
         return MIP6TLS_ERR_STATE;
-    if (!mn_room(ob, MN_MAX_ACTS, MN_DGRAM_MAX))
+    if (!mip6tls_outbox_room(ob, MN_MAX_ACTS, MN_DGRAM_MAX))
         return MIP6TLS_ERR_NOBUF;
 
     /* The first SA, or one replacing an expired SA, is active at once; otherwise it waits for
@@ -359,7 +352,7 @@ int mip6tls_mn_set_coa(mip6tls_mn *mn, uint64_t now_ms, const mip6tls_endpoint *
         return MIP6TLS_ERR_ARG;
     if (mn->have_coa && !mn->at_home && mip6tls_endpoint_eq(&mn->coa, coa))
         return 0;
-    if (!mn_room(ob, MN_MAX_ACTS, MN_DGRAM_MAX))
+    if (!mip6tls_outbox_room(ob, MN_MAX_ACTS, MN_DGRAM_MAX))
         return MIP6TLS_ERR_NOBUF;
     mn->coa = *coa;
     mn->have_coa = 1;
@@ -380,7 +373,7 @@ int mip6tls_mn_returned_home(mip6tls_mn *mn, uint64_t now_ms, const mip6tls_endp
     if (local == NULL ||
         (local->addr.family != MIP6TLS_AF_INET6 && local->addr.family != MIP6TLS_AF_INET))
         return MIP6TLS_ERR_ARG;
-    if (!mn_room(ob, MN_MAX_ACTS, MN_DGRAM_MAX))
+    if (!mip6tls_outbox_room(ob, MN_MAX_ACTS, MN_DGRAM_MAX))
         return MIP6TLS_ERR_NOBUF;
     mn->coa = *local;
     mn->have_coa = 1;
@@ -399,7 +392,7 @@ int mip6tls_mn_returned_home(mip6tls_mn *mn, uint64_t now_ms, const mip6tls_endp
 
 static int mn_drop(mip6tls_mn *mn, mip6tls_outbox *ob, uint32_t spi, int err)
 {
-    if (mn_room(ob, 1, 0))
+    if (mip6tls_outbox_room(ob, 1, 0))
         mn_event(mn, ob, MIP6TLS_MN_EV_DROP, spi, (uint64_t)(int64_t)err);
     return err;
 }
@@ -548,7 +541,7 @@ int mip6tls_mn_recv(mip6tls_mn *mn, uint64_t now_ms, const mip6tls_endpoint *loc
     int rc;
     (void)local;
 
-    if (!mn_room(ob, MN_MAX_ACTS, MN_DGRAM_MAX))
+    if (!mip6tls_outbox_room(ob, MN_MAX_ACTS, MN_DGRAM_MAX))
         return MIP6TLS_ERR_NOBUF;
     if (!mn->have_coa || !mip6tls_endpoint_eq(remote, &mn->ha))
         return mn_drop(mn, ob, 0, MIP6TLS_ERR_POLICY); /* only the HA talks to us here */
@@ -624,7 +617,7 @@ int mip6tls_mn_send(mip6tls_mn *mn, uint64_t now_ms, const uint8_t *pkt, size_t 
 
     plain = slot->sa.scope == MIP6TLS_SAS_SIGNALING && mn->cfg.plain_when_allowed;
     need = plain ? MIP6TLS_ENCAP_HDR_LEN + len : mip6tls_esp_sealed_len(&slot->esp, len);
-    if (len > 0xFFFF || !mn_room(ob, 2, need))
+    if (len > 0xFFFF || !mip6tls_outbox_room(ob, 2, need))
         return MIP6TLS_ERR_NOBUF;
     mark = mip6tls_outbox_mark(ob);
     a = mip6tls_outbox_push(ob, MIP6TLS_ACT_SEND_DGRAM, need, &out);
@@ -652,9 +645,7 @@ int mip6tls_mn_send(mip6tls_mn *mn, uint64_t now_ms, const uint8_t *pkt, size_t 
 
 static int mn_boot_room(const mip6tls_outbox *ob)
 {
-    size_t start = (ob->used + 7u) & ~(size_t)7u;
-    return ob->acts_cap - ob->n >= MIP6TLS_MN_OUTBOX_ACTS / 2 && start <= ob->arena_cap &&
-           ob->arena_cap - start >= MIP6TLS_MN_OUTBOX_MIN;
+    return mip6tls_outbox_room(ob, MIP6TLS_MN_OUTBOX_ACTS / 2, MIP6TLS_MN_OUTBOX_MIN);
 }
 
 /* After a bootstrap call: a finished bootstrap hands its SA to the MN. */
@@ -813,7 +804,7 @@ int mip6tls_mn_tick(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob)
     int rounds = 0, rc;
     if (mip6tls_mn_next_deadline(mn) > now_ms)
         return 0;
-    if (!mn_room(ob, MN_MAX_ACTS, MN_DGRAM_MAX + 16))
+    if (!mip6tls_outbox_room(ob, MN_MAX_ACTS, MN_DGRAM_MAX + 16))
         return MIP6TLS_ERR_NOBUF;
     /* Several timers can be due at once (after a long sleep, say): handle them in turn while
      * the outbox has room. Each round moves one timer past now_ms, and there are seven. */
@@ -822,7 +813,7 @@ int mip6tls_mn_tick(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob)
         if (rc != 0)
             return rc;
     } while (++rounds < 16 && mip6tls_mn_next_deadline(mn) <= now_ms &&
-             mn_room(ob, MN_MAX_ACTS, MN_DGRAM_MAX + 16));
+             mip6tls_outbox_room(ob, MN_MAX_ACTS, MN_DGRAM_MAX + 16));
     return 0;
 }
 

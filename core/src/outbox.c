@@ -57,6 +57,17 @@ mip6tls_action *mip6tls_outbox_push(mip6tls_outbox *ob, mip6tls_action_type type
     return a;
 }
 
+int mip6tls_outbox_room(const mip6tls_outbox *ob, size_t acts, size_t bytes)
+{
+    size_t start;
+    if (ob->n > ob->acts_cap || acts > ob->acts_cap - ob->n)
+        return 0;
+    if (bytes == 0)
+        return 1;
+    start = (ob->used + 7u) & ~(size_t)7u;
+    return start >= ob->used && start <= ob->arena_cap && bytes <= ob->arena_cap - start;
+}
+
 mip6tls_action *mip6tls_outbox_push_ref(mip6tls_outbox *ob, mip6tls_action_type type,
                                         const uint8_t *data, size_t len)
 {

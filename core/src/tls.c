@@ -944,3 +944,43 @@ int mip6tls_tls_get_session(const mip6tls_tls *t, mip6tls_tls_session *out)
     memcpy(out->peer_hash, t->u.c.peer_hash, sizeof out->peer_hash);
     return 0;
 }
+
+/* ---- the roles' plumbing into the outbox ---------------------------------------------- */
+
+void mip6tls_tls_send_to_outbox(mip6tls_tls *t, uint32_t conn, const mip6tls_endpoint *remote,
+                                mip6tls_outbox *ob)
+{
+    const uint8_t *p;
+    size_t n;
+    while ((p = mip6tls_tls_send_ct(t, &n)) != NULL && n > 0) {
+        uint8_t *out;
+        mip6tls_action *a = mip6tls_outbox_push(ob, MIP6TLS_ACT_TCP_SEND, n, &out);
+        if (a == NULL)
+            return; /* the records stay queued for the next call */
+        memcpy(out, p, n);
+        a->conn = conn;
+        a->remote = *remote;
+        mip6tls_tls_send_ct_done(t, n);
+    }
+}
+
+int mip6tls_tls_write_all(mip6tls_tls *t, const uint8_t *msg, size_t len, uint32_t conn,
+                          const mip6tls_endpoint *remote, mip6tls_outbox *ob)
+{
+    size_t off = 0;
+    int guard = 0;
+    while (off < len) {
+        int n = mip6tls_tls_write_app(t, msg + off, len - off);
+        if (n == MIP6TLS_ERR_NOBUF && guard++ < 4) {
+            mip6tls_tls_send_to_outbox(t, conn, remote, ob); /* make room in the session */
+            continue;
+        }
+        if (n <= 0)
+            return n < 0 ? n : MIP6TLS_ERR_INTERNAL;
+        off += (size_t)n;
+    }
+    if (mip6tls_tls_flush(t) != 0)
+        return mip6tls_tls_error(t);
+    mip6tls_tls_send_to_outbox(t, conn, remote, ob);
+    return 0;
+}

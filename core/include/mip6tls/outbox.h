@@ -80,6 +80,12 @@ void mip6tls_outbox_rewind(mip6tls_outbox *ob, mip6tls_outbox_mark_t m);
 mip6tls_action *mip6tls_outbox_push(mip6tls_outbox *ob, mip6tls_action_type type, size_t len,
                                     uint8_t **data);
 
+/* 1 when `acts` more actions and `bytes` more arena octets (as one 8-byte aligned run, or
+ * several runs when `bytes` includes 8 octets of alignment slack per action) fit, else 0. The
+ * roles check this before they change anything, so a full outbox never leaves a half-done
+ * call behind. */
+int mip6tls_outbox_room(const mip6tls_outbox *ob, size_t acts, size_t bytes);
+
 /* Appends an action whose data is `data[len]` outside the arena (the DELIVER exception above).
  * Returns the action, or NULL when the action slots are full. */
 mip6tls_action *mip6tls_outbox_push_ref(mip6tls_outbox *ob, mip6tls_action_type type,

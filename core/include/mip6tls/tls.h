@@ -43,6 +43,7 @@
 #include "mip6tls/cred.h"
 #include "mip6tls/drbg.h"
 #include "mip6tls/esp.h"
+#include "mip6tls/outbox.h"
 
 #include <bearssl.h>
 
@@ -262,6 +263,17 @@ void mip6tls_tls_send_ct_done(mip6tls_tls *t, size_t n);
  * fills up or on mip6tls_tls_flush().
  */
 int mip6tls_tls_write_app(mip6tls_tls *t, const uint8_t *data, size_t len);
+
+/* For the roles (boot.c, hac.c): moves every record send_ct offers into MIP6TLS_ACT_TCP_SEND
+ * actions on connection `conn` to `remote`, while the outbox has room (what does not fit stays
+ * queued in the session). */
+void mip6tls_tls_send_to_outbox(mip6tls_tls *t, uint32_t conn, const mip6tls_endpoint *remote,
+                                mip6tls_outbox *ob);
+
+/* Writes all of msg[len] as application data and flushes it, moving records into the outbox
+ * as above whenever the session needs room. Returns 0, or the write/flush error. */
+int mip6tls_tls_write_all(mip6tls_tls *t, const uint8_t *msg, size_t len, uint32_t conn,
+                          const mip6tls_endpoint *remote, mip6tls_outbox *ob);
 
 /* Closes the current record so that send_ct offers it. 0, MIP6TLS_ERR_STATE when not OPEN,
  * or the failure code. */
