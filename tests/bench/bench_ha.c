@@ -241,8 +241,9 @@ static void setup(bha *b, uint32_t n, size_t n_cache)
 
 enum { OP_BU, OP_IN, OP_OUT };
 
-/* ns per HA call for `op`, over batches of random SAs, for about `secs` seconds. */
-static double measure(bha *b, int op, double secs)
+/* ns per HA call for `op`, over batches of random SAs (`burst` consecutive packets each, as
+ * the packets of a flow arrive), for about `secs` seconds. */
+static double measure(bha *b, int op, double secs, size_t burst)
 {
     static uint8_t pkts[BATCH][PKTCAP];
     static size_t lens[BATCH];
@@ -256,6 +257,10 @@ static double measure(bha *b, int op, double secs)
         /* Distinct SAs per batch (sequence numbers stay in order); with one SA, a run. */
         for (k = 0; k < BATCH; k++) {
             uint32_t i = b->n == 1 ? 0 : (uint32_t)(rng() % b->n);
+            if (k % burst != 0) {
+                who[k] = who[k - 1]; /* the flow goes on */
+                continue;
+            }
             for (j = 0; j < k && b->n >= 4 * BATCH; j++)
                 if (who[j] == i)
                     i = (uint32_t)(rng() % b->n), j = (size_t)-1;
@@ -334,11 +339,13 @@ static double measure_esp_init(double secs)
 static void usage(const char *argv0)
 {
     printf("usage: %s [--sas N] [--seconds S] [--suite NAME] [--cache SLOTS] [--small-pages]\n"
+           "       [--burst K]\n"
            "  --sas N        SAs installed and bound in the large HA: 1, or 1024 and up (1000000)\n"
            "  --seconds S    time per measurement (default 2)\n"
            "  --suite NAME   ciphersuite, e.g. AES_128_GCM_SHA256 (default), AES_128_CBC_SHA\n"
            "  --cache SLOTS  ESP context cache slots (rounded up to a power of two; 4096)\n"
-           "  --small-pages  no transparent huge pages for the tables (default: madvise them)\n",
+           "  --small-pages  no transparent huge pages for the tables (default: madvise them)\n"
+           "  --burst K      also measure flows: K consecutive packets per SA (16; 1..BATCH)\n",
            argv0);
 }
 
@@ -347,7 +354,7 @@ int main(int argc, char **argv)
     static bha one, many;
     uint32_t n = 1000000;
     double secs = 2;
-    size_t n_cache = 4096, bytes, bytes_m;
+    size_t n_cache = 4096, bytes, bytes_m, burst = 16;
     static const char *names[] = {"BU (recv + BA)", "data in 1400", "data out 1400"};
     int i;
 
@@ -361,6 +368,12 @@ int main(int argc, char **argv)
             secs = strtod(argv[++i], NULL);
         } else if (strcmp(argv[i], "--small-pages") == 0) {
             huge_pages = 0;
+        } else if (strcmp(argv[i], "--burst") == 0 && i + 1 < argc) {
+            burst = strtoul(argv[++i], NULL, 10);
+            if (burst < 1 || burst > BATCH) {
+                fprintf(stderr, "bench_ha: --burst takes 1..%d\n", BATCH);
+                return 2;
+            }
         } else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc) {
             n_cache = strtoul(argv[++i], NULL, 10);
         } else if (strcmp(argv[i], "--suite") == 0 && i + 1 < argc) {
@@ -399,11 +412,15 @@ int main(int argc, char **argv)
 
     setup(&one, 1, n_cache);
     setup(&many, n, n_cache);
-    printf("\n%-16s %12s %14s %8s\n", "op", "1 SA ns/op", "N SAs ns/op", "ratio");
+    printf("\n%-16s %12s %14s %8s %18s %8s\n", "op", "1 SA ns/op", "N SAs ns/op", "ratio",
+           "N SAs, flows ns/op", "ratio");
     for (i = 0; i < 3; i++) {
-        double a = measure(&one, i, secs), b = measure(&many, i, secs);
-        printf("%-16s %12.0f %14.0f %7.2fx\n", names[i], a, b, b / a);
+        double a = measure(&one, i, secs, 1), b = measure(&many, i, secs, 1);
+        double c = measure(&many, i, secs, burst);
+        printf("%-16s %12.0f %14.0f %7.2fx %18.0f %7.2fx\n", names[i], a, b, b / a, c, c / a);
     }
+    printf("(N SAs: every packet on a random SA, all cold; flows: %zu packets per random SA in a"
+           " row)\n", burst);
     printf("%-16s %12.0f   (expanding one SA's key schedules: a cache miss)\n", "esp init",
            measure_esp_init(secs / 2));
     return 0;
