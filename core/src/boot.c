@@ -149,7 +149,6 @@ static int boot_write(mip6tls_boot *b, const uint8_t *msg, size_t len, mip6tls_o
 /* After TLS is up: the exchange of §5.8/§5.9, one complete response container at a time. */
 static void boot_exchange(mip6tls_boot *b, uint64_t now_ms, mip6tls_outbox *ob)
 {
-    static const uint8_t none[1] = {0};
     uint8_t out[MIP6TLS_HACP_MSG_MAX];
     size_t out_len = 0;
     const uint8_t *p;
@@ -192,7 +191,7 @@ static void boot_exchange(mip6tls_boot *b, uint64_t now_ms, mip6tls_outbox *ob)
         mip6tls_tls_read_app_done(&b->tls, n);
     }
     for (;;) {
-        int need = mip6tls_ctr_frame_need(b->rx_len ? b->rx : none, b->rx_len);
+        int need = mip6tls_ctr_frame_need(b->rx, b->rx_len);
         if (need == MIP6TLS_ERR_TRUNCATED || (need > 0 && (size_t)need > b->rx_len)) {
             if (need > (int)sizeof b->rx)
                 boot_fail(b, now_ms, MIP6TLS_ERR_LENGTH, 0, ob);

@@ -326,7 +326,6 @@ static int hac_make_sa(mip6tls_hac *hac, uint64_t now_ms, mip6tls_hac_session *s
 static int hac_serve(mip6tls_hac *hac, uint64_t now_ms, mip6tls_hac_session *s,
                      mip6tls_outbox *ob)
 {
-    static const uint8_t none[1] = {0};
     uint8_t resp[MIP6TLS_HACP_MSG_MAX];
     size_t resp_len = 0, nai_len = 0;
     const uint8_t *p;
@@ -344,7 +343,7 @@ static int hac_serve(mip6tls_hac *hac, uint64_t now_ms, mip6tls_hac_session *s,
     for (;;) {
         const mip6tls_hac_cred *cred = NULL;
         const char *nai;
-        int need = mip6tls_ctr_frame_need(s->rx_len ? s->rx : none, s->rx_len);
+        int need = mip6tls_ctr_frame_need(s->rx, s->rx_len);
         int rc;
         if (need == MIP6TLS_ERR_TRUNCATED || (need > 0 && (size_t)need > s->rx_len)) {
             if (need > (int)sizeof s->rx) {
