@@ -179,6 +179,9 @@ static int drain_hac(fx *f, uint64_t now)
     return closes;
 }
 
+static int mn_closes; /* TCP_CLOSE actions of the MN side seen by run() */
+static int hac_closes;
+
 /* Moves bytes both ways until both sides are quiet. */
 static void run(fx *f, uint64_t now, uint32_t conn)
 {
@@ -193,6 +196,7 @@ static void run(fx *f, uint64_t now, uint32_t conn)
                 lens[nb++] = a->len;
             } else if (a->type == MIP6TLS_ACT_TCP_CLOSE) {
                 fin = 1;
+                mn_closes++;
             }
         }
         mip6tls_outbox_clear(&f->mn_ob);
@@ -204,7 +208,7 @@ static void run(fx *f, uint64_t now, uint32_t conn)
                              0);
         if (fin)
             mip6tls_hac_tcp_closed(&f->hac, now, conn, &f->hac_ob);
-        drain_hac(f, now);
+        hac_closes += drain_hac(f, now);
     }
     fail_msg("the exchange did not settle");
 }
@@ -236,10 +240,15 @@ static const mip6tls_sa *bootstrap(fx *f, uint64_t now)
 static void provisions_and_orders_its_actions(void **state)
 {
     fx *f = *state;
-    const mip6tls_sa *sa = bootstrap(f, T0);
+    const mip6tls_sa *sa;
     const mip6tls_sa *held;
     size_t i, install = 0, persist = 0, send_after = 0;
+    mn_closes = hac_closes = 0;
+    sa = bootstrap(f, T0);
     assert_non_null(sa);
+    /* §5.3: once the exchange is complete both ends close the connection. */
+    assert_int_equal(mn_closes, 1);
+    assert_int_equal(hac_closes, 1);
     assert_int_equal(mip6tls_hac_sa_count(&f->hac), 1);
     held = mip6tls_hac_find_sa(&f->hac, sa->keys.spi);
     assert_non_null(held);

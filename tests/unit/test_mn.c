@@ -583,6 +583,85 @@ static void refusal_retries_at_the_slow_rate(void **state)
     assert_int_equal(f->mn.state, MIP6TLS_MN_WAIT_BA);
 }
 
+/* An inner IPv4 packet from the MN's IPv4 home address. */
+static size_t inner4(const char *src, const char *dst, uint8_t *out, size_t cap)
+{
+    mip6tls_endpoint s, d;
+    int n;
+    ep(&s, src, 5000);
+    ep(&d, dst, 6000);
+    n = mip6tls_ip_udp_build(&s, &d, 64, (const uint8_t *)"v4", 2, out, cap);
+    assert_true(n > 0);
+    return (size_t)n;
+}
+
+/* RFC 6618 §6.4: Next Header 4 for IPv4, 41 for IPv6; §5.6.4/§6.4: with scope 1 nothing goes
+ * in the clear, with scope 0 PType 0 is allowed (and used when configured). */
+static void next_header_and_scope_on_send(void **state)
+{
+    fx *f = *state;
+    const mip6tls_action *a;
+    mip6tls_esp_plain p;
+    uint8_t pkt[256], buf[512];
+    size_t n;
+    register_at_coa1(f); /* scope 1 */
+    f->mn.cfg.plain_when_allowed = 1;
+    n = inner4("192.0.2.100", "203.0.113.7", pkt, sizeof pkt);
+    mip6tls_outbox_clear(&f->ob);
+    assert_int_equal(mip6tls_mn_send(&f->mn, T0 + 100, pkt, n, &f->ob), 0);
+    a = find(f, MIP6TLS_ACT_SEND_DGRAM, 0);
+    assert_int_equal(a->data[0] >> 4, MIP6TLS_PTYPE_DATA); /* scope 1: never PType 0 */
+    memcpy(buf, a->data, a->len);
+    assert_int_equal(mip6tls_esp_open(&f->ha[0], buf, a->len, &p), 0);
+    assert_int_equal(p.next_header, MIP6TLS_IPPROTO_IPIP); /* 4 */
+    n = inner6("2001:db8:1::100", "2001:db8:99::1", pkt, sizeof pkt);
+    mip6tls_outbox_clear(&f->ob);
+    assert_int_equal(mip6tls_mn_send(&f->mn, T0 + 101, pkt, n, &f->ob), 0);
+    a = find(f, MIP6TLS_ACT_SEND_DGRAM, 0);
+    memcpy(buf, a->data, a->len);
+    assert_int_equal(mip6tls_esp_open(&f->ha[0], buf, a->len, &p), 0);
+    assert_int_equal(p.next_header, MIP6TLS_IPPROTO_IPV6); /* 41 */
+    /* The same MN under a scope-0 SA sends PType 0: header of zeros, the packet as is. */
+    f->mn.active.sa.scope = MIP6TLS_SAS_SIGNALING;
+    mip6tls_outbox_clear(&f->ob);
+    assert_int_equal(mip6tls_mn_send(&f->mn, T0 + 102, pkt, n, &f->ob), 0);
+    a = find(f, MIP6TLS_ACT_SEND_DGRAM, 0);
+    assert_int_equal(a->len, 8 + n);
+    assert_int_equal(mip6tls_get32(a->data) | mip6tls_get32(a->data + 4), 0);
+    assert_memory_equal(a->data + 8, pkt, n);
+    /* ... but not when not configured to: protected by default (§6.4 RECOMMENDED). */
+    f->mn.cfg.plain_when_allowed = 0;
+    mip6tls_outbox_clear(&f->ob);
+    assert_int_equal(mip6tls_mn_send(&f->mn, T0 + 103, pkt, n, &f->ob), 0);
+    assert_int_equal(find(f, MIP6TLS_ACT_SEND_DGRAM, 0)->data[0] >> 4, MIP6TLS_PTYPE_DATA);
+}
+
+/* RFC 6618 §5.7.2, §6.1: BUs go to the provisioned service port, or 7872 when none was sent;
+ * the source port is the MN's own. */
+static void service_port_provisioned_or_default(void **state)
+{
+    fx *f = *state;
+    const mip6tls_action *a;
+    make_sa(f, 0, 0x100, 3600, MIP6TLS_SAS_ALL);
+    f->sa[0].port = 0; /* absent */
+    mip6tls_outbox_clear(&f->ob);
+    assert_int_equal(mip6tls_mn_install_sa(&f->mn, T0, &f->sa[0], &f->ob), 0);
+    mip6tls_outbox_clear(&f->ob);
+    assert_int_equal(mip6tls_mn_set_coa(&f->mn, T0, &f->coa1, &f->ob), 0);
+    a = find(f, MIP6TLS_ACT_SEND_DGRAM, 0);
+    assert_int_equal(a->remote.port, 7872);
+    assert_int_equal(a->local.port, f->coa1.port);
+    setup(state);
+    f = *state;
+    make_sa(f, 0, 0x100, 3600, MIP6TLS_SAS_ALL);
+    f->sa[0].port = 9000;
+    mip6tls_outbox_clear(&f->ob);
+    assert_int_equal(mip6tls_mn_install_sa(&f->mn, T0, &f->sa[0], &f->ob), 0);
+    mip6tls_outbox_clear(&f->ob);
+    assert_int_equal(mip6tls_mn_set_coa(&f->mn, T0, &f->coa1, &f->ob), 0);
+    assert_int_equal(find(f, MIP6TLS_ACT_SEND_DGRAM, 0)->remote.port, 9000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -598,6 +677,8 @@ int main(void)
         cmocka_unit_test_setup(returning_home_deregisters, setup),
         cmocka_unit_test_setup(ipv4_coa_keepalive_and_nat, setup),
         cmocka_unit_test_setup(refusal_retries_at_the_slow_rate, setup),
+        cmocka_unit_test_setup(next_header_and_scope_on_send, setup),
+        cmocka_unit_test_setup(service_port_provisioned_or_default, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
