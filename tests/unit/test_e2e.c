@@ -47,6 +47,14 @@ static void bootstrap_register_and_data(void **state)
     assert_int_equal(t_ba - t0, 6 * 2 * D);
     assert_int_equal(mip6tls_hac_sa_count(pump_hac(p)), 1);
     assert_int_equal(mip6tls_ha_binding_count(pump_ha(p)), 1);
+    /* §5.6.4: the scope is agreed: the MN and the HA apply the same one. */
+    {
+        const mip6tls_sa *sa = mip6tls_mn_active_sa(pump_mn(p));
+        const mip6tls_ha_entry *e = mip6tls_ha_find_spi(pump_ha(p), sa->keys.spi);
+        assert_non_null(e);
+        assert_int_equal(e->scope, sa->scope);
+        assert_int_equal(e->scope, MIP6TLS_SAS_ALL); /* what the MN proposed and the HAC chose */
+    }
     for (int i = 0; i < 20; i++) {
         pump_cn_send(p);
         pump_mn_send(p);

@@ -100,7 +100,11 @@ static int setup(void **state)
     hc.sa_lifetime_s = 3600;
     hc.session_timeout_ms = 5000;
     assert_int_equal(mip6tls_addr_parse(&hc.ha6, "2001:db8::1", 11), 0);
-    hc.port = 7872;
+    assert_int_equal(mip6tls_addr_parse(&hc.ha4, "192.0.2.1", 9), 0);
+    hc.port = 4433;
+    assert_int_equal(mip6tls_prefix_parse(&hc.hnp6, &hc.hnp6_len, 6, 0, "2001:db8:1::/64", 15), 0);
+    assert_int_equal(mip6tls_addr_parse(&hc.dns6[0], "2001:db8::53", 12), 0);
+    hc.n_dns6 = 1;
     f->iobufs = malloc(NSESS * MIP6TLS_TLS_BUFSIZE);
     memset(&hs, 0, sizeof hs);
     hs.sessions = f->sessions;
@@ -255,6 +259,15 @@ static void provisions_and_orders_its_actions(void **state)
     assert_memory_equal(&held->keys, &sa->keys, sizeof sa->keys); /* the MN got what we hold */
     assert_int_equal(sa->validity_end, WALL_T0 / 1000 + 3600);
     assert_true(mip6tls_addr_eq(&sa->hoa6, &f->creds[1].hoa6)); /* the HoA of its NAI */
+    /* §5.7: the HAC's bootstrap parameters reach the MN as configured. */
+    assert_true(mip6tls_addr_eq(&sa->ha6, &f->hac.cfg.ha6));
+    assert_true(mip6tls_addr_eq(&sa->ha4, &f->hac.cfg.ha4));
+    assert_int_equal(sa->port, 4433);
+    assert_int_equal(mip6tls_sa_port(sa), 4433);
+    assert_true(mip6tls_addr_eq(&sa->hnp6, &f->hac.cfg.hnp6));
+    assert_int_equal(sa->hnp6_len, 64);
+    assert_int_equal(sa->n_dns6, 1);
+    assert_true(mip6tls_addr_eq(&sa->dns6[0], &f->hac.cfg.dns6[0]));
     assert_int_equal(sa->keys.suite, MIP6TLS_SUITE_AES_128_GCM_SHA256); /* AEAD first */
     /* SA_INSTALL and SA_PERSIST come before the final response's bytes. */
     for (i = 0; i < f->nlog; i++) {
@@ -288,6 +301,27 @@ static void unique_spis_and_a_full_table(void **state)
     assert_int_equal(mip6tls_hac_sa_count(&f->hac), NSAS);
     assert_null(bootstrap(f, T0 + 1000));
     assert_int_equal(mip6tls_boot_last_status(&f->boot), 503);
+}
+
+/* §4.3: the HAC keeps SPIs unique even when its DRBG draws one already held: replay the DRBG
+ * state of the first provisioning, so the second draws the same SPI first. */
+static void colliding_spi_is_drawn_again(void **state)
+{
+    fx *f = *state;
+    mip6tls_drbg saved = f->hac_drbg;
+    mip6tls_drbg mn_saved = f->mn_drbg;
+    uint32_t first;
+    const mip6tls_sa *sa = bootstrap(f, T0);
+    assert_non_null(sa);
+    first = sa->keys.spi;
+    mip6tls_boot_release(&f->boot);
+    f->hac_drbg = saved;    /* the HAC's randomness from the start again ... */
+    f->mn_drbg = mn_saved;  /* ... and the MN's, so both sides run the same exchange */
+    f->boot.have_session = 0;
+    sa = bootstrap(f, T0);
+    assert_non_null(sa);
+    assert_int_not_equal(sa->keys.spi, first);
+    assert_int_equal(mip6tls_hac_sa_count(&f->hac), 2);
 }
 
 static void expiry_forgets_and_restore_reads_back(void **state)
@@ -375,6 +409,38 @@ static void sessions_are_bounded_and_time_out(void **state)
     assert_int_equal(mip6tls_hac_session_count(&f->hac), 0);
 }
 
+/* RFC 6618 §5.8: the exchange runs only inside TLS. A plaintext MHAuth-Init where the
+ * ClientHello belongs is not answered with a container: the session just ends. */
+static void plaintext_request_is_not_served(void **state)
+{
+    fx *f = *state;
+    mip6tls_ctr_builder bld;
+    mip6tls_endpoint peer;
+    uint8_t req[512], rand[32] = {1};
+    size_t i;
+    int n;
+    memset(&peer, 0, sizeof peer);
+    assert_int_equal(mip6tls_addr_parse(&peer.addr, "2001:db8:a::9", 13), 0);
+    assert_int_equal(mip6tls_ctr_build_init(&bld, req, sizeof req, 1), 0);
+    assert_int_equal(mip6tls_ctr_put_mn_id(&bld, "mn1@example.com", 15), 0);
+    assert_int_equal(mip6tls_ctr_put_mn_rand(&bld, rand), 0);
+    assert_int_equal(mip6tls_ctr_put_auth_method(&bld, MIP6TLS_CTR_AM_PSK), 0);
+    n = mip6tls_ctr_finish(&bld);
+    assert_true(n > 0);
+    assert_int_equal(mip6tls_hac_tcp_accept(&f->hac, T0, 21, &peer, &f->hac_ob), 0);
+    drain_hac(f, T0);
+    assert_int_equal(mip6tls_hac_tcp_recv(&f->hac, T0, 21, req, (size_t)n, &f->hac_ob), 0);
+    for (i = 0; i < f->hac_ob.n; i++) {
+        const mip6tls_action *a = &f->hac_acts[i];
+        /* at most a TLS alert record (content type 21), never a container */
+        if (a->type == MIP6TLS_ACT_TCP_SEND)
+            assert_int_equal(a->data[0], 21);
+    }
+    assert_int_equal(drain_hac(f, T0), 1);
+    assert_int_equal(mip6tls_hac_session_count(&f->hac), 0);
+    assert_int_equal(mip6tls_hac_sa_count(&f->hac), 0);
+}
+
 static void bad_configuration_is_refused(void **state)
 {
     fx *f = *state;
@@ -411,9 +477,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(provisions_and_orders_its_actions, setup, teardown),
         cmocka_unit_test_setup_teardown(unique_spis_and_a_full_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(colliding_spi_is_drawn_again, setup, teardown),
         cmocka_unit_test_setup_teardown(expiry_forgets_and_restore_reads_back, setup, teardown),
         cmocka_unit_test_setup_teardown(unknown_mn_gets_401, setup, teardown),
         cmocka_unit_test_setup_teardown(sessions_are_bounded_and_time_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(plaintext_request_is_not_served, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_configuration_is_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

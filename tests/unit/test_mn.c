@@ -227,6 +227,8 @@ static void first_registration_and_data_both_ways(void **state)
     assert_int_equal(bu.bu.flags & (MIP6TLS_BU_A | MIP6TLS_BU_H), MIP6TLS_BU_A | MIP6TLS_BU_H);
     assert_int_equal(bu.bu.lifetime, 150); /* 600 s */
     assert_true(bu.opt.present & MIP6TLS_MHO_IPV4_HOA);
+    /* RFC 5555 §4.4.2 (static address): the IPv4 HoA option carries the SA's IPv4 HoA. */
+    assert_true(mip6tls_addr_eq(&bu.opt.ipv4_hoa, &f->sa[0].hoa4));
     assert_int_equal(f->mn.state, MIP6TLS_MN_WAIT_BA);
     /* RFC 6275 §11.8: the first registration waits InitialBindackTimeoutFirstReg. */
     assert_int_equal(mip6tls_mn_next_deadline(&f->mn), T0 + 1500);
@@ -662,6 +664,44 @@ static void service_port_provisioned_or_default(void **state)
     assert_int_equal(find(f, MIP6TLS_ACT_SEND_DGRAM, 0)->remote.port, 9000);
 }
 
+/* RFC 6275 §11.7.3, §6.2.4: a Binding Refresh Advice shorter than 3/4 of the lifetime sets the
+ * refresh time; §11.7.4: a Binding Refresh Request is answered with a BU when bound. */
+static void refresh_advice_and_request(void **state)
+{
+    fx *f = *state;
+    mip6tls_mh_msg bu;
+    mip6tls_mh_opts opt;
+    make_sa(f, 0, 0x100, 3600, MIP6TLS_SAS_ALL);
+    mip6tls_outbox_clear(&f->ob);
+    mip6tls_mn_install_sa(&f->mn, T0, &f->sa[0], &f->ob);
+    mip6tls_outbox_clear(&f->ob);
+    mip6tls_mn_set_coa(&f->mn, T0, &f->coa1, &f->ob);
+    bu = open_bu(f, 0, find(f, MIP6TLS_ACT_SEND_DGRAM, 0), NULL);
+    memset(&opt, 0, sizeof opt);
+    opt.present = MIP6TLS_MHO_REFRESH_ADVICE;
+    opt.refresh_interval = 25; /* 100 s, below 3/4 of 600 s */
+    assert_int_equal(deliver_ba(f, T0 + 20, 0, 0, bu.bu.seq, bu.bu.lifetime, &opt), 0);
+    assert_int_equal(mip6tls_mn_next_deadline(&f->mn), T0 + 20 + 100000);
+    /* A BRR from the HA: the MN answers with a BU. */
+    {
+        uint8_t mh[64], pkt[256];
+        mip6tls_mh_msg m;
+        int n;
+        mip6tls_mh_init(&m, MIP6TLS_MH_BRR);
+        n = mip6tls_mh_encode(&m, f->sa[0].ha6.bytes, f->sa[0].hoa6.bytes, mh, sizeof mh);
+        assert_true(n > 0);
+        n = mip6tls_esp_seal(&f->ha[0], MIP6TLS_PTYPE_MH, MIP6TLS_MH_NEXT_HEADER, mh, (size_t)n,
+                             pkt, sizeof pkt);
+        mip6tls_outbox_clear(&f->ob);
+        assert_int_equal(
+            mip6tls_mn_recv(&f->mn, T0 + 1000, &f->coa1, &f->ha6, pkt, (size_t)n, &f->ob), 0);
+        assert_non_null(find_event(f, MIP6TLS_MN_EV_BRR_RECEIVED));
+        assert_int_equal(count(f, MIP6TLS_ACT_SEND_DGRAM), 1);
+        assert_int_equal(open_bu(f, 0, find(f, MIP6TLS_ACT_SEND_DGRAM, 0), NULL).bu.lifetime,
+                         150);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -679,6 +719,7 @@ int main(void)
         cmocka_unit_test_setup(refusal_retries_at_the_slow_rate, setup),
         cmocka_unit_test_setup(next_header_and_scope_on_send, setup),
         cmocka_unit_test_setup(service_port_provisioned_or_default, setup),
+        cmocka_unit_test_setup(refresh_advice_and_request, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
