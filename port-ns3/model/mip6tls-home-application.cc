@@ -1,0 +1,563 @@
+/*
+ * mip6tls-home-application.cc: see mip6tls-home-application.h. The home half of what
+ * tests/support/pump.c does in memory, with ns-3 sockets and the ns-3 scheduler.
+ */
+#include "mip6tls-home-application.h"
+
+#include "mip6tls/sa.h"
+
+#include "ns3/abort.h"
+#include "ns3/integer.h"
+#include "ns3/log.h"
+#include "ns3/simulator.h"
+#include "ns3/tcp-socket-factory.h"
+#include "ns3/udp-socket-factory.h"
+#include "ns3/uinteger.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace ns3
+{
+
+NS_LOG_COMPONENT_DEFINE("Mip6tlsHomeApplication");
+NS_OBJECT_ENSURE_REGISTERED(Mip6tlsHomeApplication);
+
+using mip6tlsutil::ToAddress;
+using mip6tlsutil::ToEndpoint;
+
+TypeId
+Mip6tlsHomeApplication::GetTypeId()
+{
+    static TypeId tid =
+        TypeId("ns3::Mip6tlsHomeApplication")
+            .SetParent<Application>()
+            .SetGroupName("Mip6tls")
+            .AddConstructor<Mip6tlsHomeApplication>()
+            .AddAttribute("Address",
+                          "IPv6 address of the co-located HA and HAC (bound, and sent to MNs "
+                          "as the HA address, RFC 6618 §5.7).",
+                          Ipv6AddressValue(Ipv6Address("2001:db8::1")),
+                          MakeIpv6AddressAccessor(&Mip6tlsHomeApplication::m_address),
+                          MakeIpv6AddressChecker())
+            .AddAttribute("Port",
+                          "TCP port of the HAC and UDP port of the HA (RFC 6618: 7872).",
+                          UintegerValue(7872),
+                          MakeUintegerAccessor(&Mip6tlsHomeApplication::m_port),
+                          MakeUintegerChecker<uint16_t>())
+            .AddAttribute("HomePrefix",
+                          "The home network prefix sent to MNs (RFC 6618 §5.7).",
+                          Ipv6AddressValue(Ipv6Address("2001:db8:1::")),
+                          MakeIpv6AddressAccessor(&Mip6tlsHomeApplication::m_homePrefix),
+                          MakeIpv6AddressChecker())
+            .AddAttribute("HomePrefixLength",
+                          "Length of HomePrefix.",
+                          UintegerValue(64),
+                          MakeUintegerAccessor(&Mip6tlsHomeApplication::m_homePrefixLen),
+                          MakeUintegerChecker<uint8_t>(1, 128))
+            .AddAttribute("SaLifetime",
+                          "Validity the HAC grants a new SA, in seconds.",
+                          UintegerValue(86400),
+                          MakeUintegerAccessor(&Mip6tlsHomeApplication::m_saLifetimeS),
+                          MakeUintegerChecker<uint32_t>(1))
+            .AddAttribute("WallClockOffset",
+                          "Unix time in ms at simulation time 0 (certificate validity, SA "
+                          "lifetimes). Default 2027-01-01T00:00:00Z.",
+                          IntegerValue(1798761600000LL),
+                          MakeIntegerAccessor(&Mip6tlsHomeApplication::m_wallOffsetMs),
+                          MakeIntegerChecker<int64_t>())
+            .AddTraceSource("RoleEvent",
+                            "An event of the HAC ('C') or HA ('A') core: role, event code, "
+                            "conn/SPI, arg.",
+                            MakeTraceSourceAccessor(&Mip6tlsHomeApplication::m_eventTrace),
+                            "ns3::Mip6tlsHomeApplication::EventTracedCallback")
+            .AddTraceSource("Deliver",
+                            "An inner packet the HA decapsulated.",
+                            MakeTraceSourceAccessor(&Mip6tlsHomeApplication::m_deliverTrace),
+                            "ns3::Mip6tlsHomeApplication::DeliverTracedCallback");
+    return tid;
+}
+
+Mip6tlsHomeApplication::Mip6tlsHomeApplication()
+    : m_port(7872),
+      m_homePrefixLen(64),
+      m_saLifetimeS(86400),
+      m_wallOffsetMs(0),
+      m_haveCred(false),
+      m_running(false),
+      m_credArena(8192),
+      m_tlsCache(MIP6TLS_TLS_CACHE_ENTRY * 16),
+      m_iobufs(kSessions * MIP6TLS_TLS_BUFSIZE),
+      m_hacArena(2 * MIP6TLS_HAC_OUTBOX_MIN),
+      m_haArena(65536),
+      m_nextConn(1),
+      m_delivered(0)
+{
+    NS_LOG_FUNCTION(this);
+    m_rng = CreateObject<UniformRandomVariable>();
+    std::memset(&m_hac, 0, sizeof m_hac);
+    std::memset(&m_ha, 0, sizeof m_ha);
+    mip6tls_outbox_init(&m_hacOb, m_hacActs, 64, m_hacArena.data(), m_hacArena.size());
+    mip6tls_outbox_init(&m_haOb, m_haActs, 64, m_haArena.data(), m_haArena.size());
+}
+
+Mip6tlsHomeApplication::~Mip6tlsHomeApplication()
+{
+    NS_LOG_FUNCTION(this);
+}
+
+void
+Mip6tlsHomeApplication::DoDispose()
+{
+    m_listen = nullptr;
+    m_udp = nullptr;
+    m_conns.clear();
+    m_connIds.clear();
+    m_rng = nullptr;
+    Application::DoDispose();
+}
+
+void
+Mip6tlsHomeApplication::SetCredentials(const Mip6tlsHomeCredentials& cred)
+{
+    m_cred = cred;
+    m_haveCred = true;
+}
+
+int64_t
+Mip6tlsHomeApplication::AssignStreams(int64_t stream)
+{
+    m_rng->SetStream(stream);
+    return 1;
+}
+
+uint64_t
+Mip6tlsHomeApplication::NowMs() const
+{
+    return static_cast<uint64_t>(Simulator::Now().GetMilliSeconds());
+}
+
+void
+Mip6tlsHomeApplication::StartApplication()
+{
+    NS_LOG_FUNCTION(this);
+    NS_ABORT_MSG_UNLESS(m_haveCred && !m_cred.mns.empty(),
+                        "Mip6tlsHomeApplication: SetCredentials() with one MN at least");
+    uint64_t now = NowMs();
+
+    uint8_t seed[32];
+    for (auto& b : seed)
+    {
+        b = static_cast<uint8_t>(m_rng->GetInteger(0, 255));
+    }
+    mip6tls_esp_impl_detect(&m_impl);
+    NS_ABORT_UNLESS(mip6tls_drbg_init(&m_drbg, seed, sizeof seed) == 0);
+
+    // HAC: certificate and key, policy, the MNs it knows (sorted by NAI).
+    mip6tls_cred_init(&m_hacCred, m_credArena.data(), m_credArena.size());
+    NS_ABORT_MSG_UNLESS(
+        mip6tls_cred_add_chain(&m_hacCred,
+                               reinterpret_cast<const uint8_t*>(m_cred.chainPem.data()),
+                               m_cred.chainPem.size()) == 0 &&
+            mip6tls_cred_set_key(&m_hacCred,
+                                 reinterpret_cast<const uint8_t*>(m_cred.keyPem.data()),
+                                 m_cred.keyPem.size()) == 0 &&
+            mip6tls_tls_config_server(&m_tls, &m_hacCred, &m_impl, m_tlsCache.data(),
+                                      m_tlsCache.size()) == 0,
+        "Mip6tlsHomeApplication: bad certificate chain or key");
+    std::memset(&m_policy, 0, sizeof m_policy);
+    m_policy.methods = MIP6TLS_CTR_AM_PSK;
+    m_creds.clear();
+    for (const auto& r : m_cred.mns)
+    {
+        mip6tls_hac_cred c;
+        std::memset(&c, 0, sizeof c);
+        c.nai = r.nai.c_str();
+        c.nai_len = r.nai.size();
+        c.psk = reinterpret_cast<const uint8_t*>(r.psk.data());
+        c.psk_len = r.psk.size();
+        c.hoa6 = ToEndpoint(r.hoa, 0).addr;
+        m_creds.push_back(c);
+    }
+    std::sort(m_creds.begin(), m_creds.end(),
+              [](const mip6tls_hac_cred& a, const mip6tls_hac_cred& b) {
+                  return mip6tls_hac_cred_cmp(&a, &b) < 0;
+              });
+
+    mip6tls_hac_config hc;
+    std::memset(&hc, 0, sizeof hc);
+    hc.unix_offset_ms = m_wallOffsetMs;
+    hc.tls = &m_tls;
+    hc.hacp = &m_policy;
+    hc.creds = m_creds.data();
+    hc.n_creds = m_creds.size();
+    hc.sa_lifetime_s = m_saLifetimeS;
+    hc.ha6 = ToEndpoint(m_address, 0).addr;
+    hc.port = m_port;
+    hc.hnp6 = ToEndpoint(m_homePrefix, 0).addr;
+    hc.hnp6_len = m_homePrefixLen;
+    mip6tls_hac_storage hs;
+    std::memset(&hs, 0, sizeof hs);
+    hs.sessions = m_sessions;
+    hs.n_sessions = kSessions;
+    hs.iobufs = m_iobufs.data();
+    hs.sas = m_hacSas;
+    hs.n_sas = kSas;
+    hs.spi_index = m_hacIndex;
+    hs.n_index = 2 * kSas;
+    NS_ABORT_UNLESS(mip6tls_hac_init(&m_hac, now, &hc, &m_drbg, &hs) == 0);
+
+    // HA: the same address, no IPv4 in this slice.
+    mip6tls_ha_config ac;
+    mip6tls_ha_config_default(&ac);
+    ac.addr6 = hc.ha6;
+    ac.port = m_port;
+    ac.unix_offset_ms = m_wallOffsetMs;
+    mip6tls_ha_storage as;
+    std::memset(&as, 0, sizeof as);
+    as.entries = m_haEntries;
+    as.n_entries = kSas;
+    as.heap = m_haHeap;
+    as.spi_buckets = m_haSpiBuckets;
+    as.n_spi_buckets = kSas;
+    as.hoa_buckets = m_haHoaBuckets;
+    as.n_hoa_buckets = 2 * kSas;
+    as.cache = m_haCache;
+    as.n_cache = kCache;
+    NS_ABORT_UNLESS(mip6tls_ha_init(&m_ha, &ac, &m_impl, &m_drbg, &as) == 0);
+    m_running = true;
+
+    m_udp = Socket::CreateSocket(GetNode(), UdpSocketFactory::GetTypeId());
+    NS_ABORT_UNLESS(m_udp->Bind(Inet6SocketAddress(m_address, m_port)) == 0);
+    m_udp->SetRecvCallback(MakeCallback(&Mip6tlsHomeApplication::HandleUdpRead, this));
+
+    m_listen = Socket::CreateSocket(GetNode(), TcpSocketFactory::GetTypeId());
+    NS_ABORT_UNLESS(m_listen->Bind(Inet6SocketAddress(m_address, m_port)) == 0);
+    NS_ABORT_UNLESS(m_listen->Listen() == 0);
+    m_listen->SetAcceptCallback(
+        MakeCallback(&Mip6tlsHomeApplication::HandleAcceptRequest, this),
+        MakeCallback(&Mip6tlsHomeApplication::HandleAccept, this));
+    NS_LOG_INFO("HA/HAC at " << m_address << " port " << m_port);
+    Reschedule();
+}
+
+void
+Mip6tlsHomeApplication::StopApplication()
+{
+    NS_LOG_FUNCTION(this);
+    m_running = false;
+    Simulator::Cancel(m_timer);
+    if (m_udp)
+    {
+        m_udp->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
+        m_udp->Close();
+    }
+    if (m_listen)
+    {
+        m_listen->Close();
+    }
+    for (auto& c : m_conns)
+    {
+        if (!c.second.closed)
+        {
+            c.second.sock->Close();
+            c.second.closed = true;
+        }
+    }
+}
+
+// The HAC's actions, in order. SA_INSTALL goes into the co-located HA at once (hac.h orders
+// it before the response that carries the SA, so the HA knows the SA before the MN uses it).
+void
+Mip6tlsHomeApplication::DrainHac()
+{
+    for (size_t i = 0; i < m_hacOb.n; i++)
+    {
+        const mip6tls_action* a = &m_hacActs[i];
+        switch (a->type)
+        {
+        case MIP6TLS_ACT_TCP_SEND: {
+            auto it = m_conns.find(a->conn);
+            if (it != m_conns.end())
+            {
+                it->second.Write(a->data, a->len);
+            }
+            break;
+        }
+        case MIP6TLS_ACT_TCP_CLOSE: {
+            auto it = m_conns.find(a->conn);
+            if (it != m_conns.end())
+            {
+                it->second.CloseByCore();
+            }
+            break;
+        }
+        case MIP6TLS_ACT_SA_INSTALL: {
+            mip6tls_sa sa;
+            int rc = mip6tls_sa_decode(&sa, a->data, a->len);
+            if (rc == 0)
+            {
+                rc = a->arg == 1 ? mip6tls_ha_restore_sa(&m_ha, NowMs(), &sa, &m_haOb)
+                                 : mip6tls_ha_install_sa(&m_ha, NowMs(), &sa, &m_haOb);
+            }
+            NS_ABORT_MSG_UNLESS(rc == 0, "HA refused an SA: " << mip6tls_strerror(rc));
+            DrainHa();
+            break;
+        }
+        case MIP6TLS_ACT_SA_PERSIST:
+            m_store[a->conn] = std::vector<uint8_t>(a->data, a->data + a->len);
+            break;
+        case MIP6TLS_ACT_SA_FORGET:
+            m_store.erase(a->conn);
+            break;
+        case MIP6TLS_ACT_EVENT:
+            NS_LOG_INFO("HAC event " << a->event << " conn " << a->conn << " arg " << a->arg);
+            m_eventTrace('C', a->event, a->conn, a->arg);
+            break;
+        default:
+            break;
+        }
+    }
+    mip6tls_outbox_clear(&m_hacOb);
+    Reschedule();
+}
+
+void
+Mip6tlsHomeApplication::DrainHa()
+{
+    for (size_t i = 0; i < m_haOb.n; i++)
+    {
+        const mip6tls_action* a = &m_haActs[i];
+        switch (a->type)
+        {
+        case MIP6TLS_ACT_SEND_DGRAM:
+            m_udp->SendTo(Create<Packet>(a->data, a->len), 0, ToAddress(a->remote));
+            break;
+        case MIP6TLS_ACT_DELIVER:
+            m_delivered++;
+            m_deliverTrace(Create<Packet>(a->data, a->len));
+            break;
+        case MIP6TLS_ACT_EVENT:
+            NS_LOG_INFO("HA event " << mip6tls_ha_event_name(a->event) << " conn " << a->conn
+                                    << " arg " << a->arg);
+            m_eventTrace('A', a->event, a->conn, a->arg);
+            break;
+        default:
+            break;
+        }
+    }
+    mip6tls_outbox_clear(&m_haOb);
+    Reschedule();
+}
+
+void
+Mip6tlsHomeApplication::Reschedule()
+{
+    Simulator::Cancel(m_timer);
+    if (!m_running)
+    {
+        return;
+    }
+    uint64_t d = std::min(mip6tls_ha_next_deadline(&m_ha), mip6tls_hac_next_deadline(&m_hac));
+    if (d == MIP6TLS_NO_DEADLINE)
+    {
+        return;
+    }
+    uint64_t now = NowMs();
+    uint64_t delay = d > now ? d - now : 0;
+    m_timer = Simulator::Schedule(MilliSeconds(delay), &Mip6tlsHomeApplication::Tick, this);
+}
+
+void
+Mip6tlsHomeApplication::Tick()
+{
+    uint64_t now = NowMs();
+    for (int guard = 0; guard < 64; guard++)
+    {
+        bool ha = mip6tls_ha_next_deadline(&m_ha) <= now;
+        bool hac = mip6tls_hac_next_deadline(&m_hac) <= now;
+        if (!ha && !hac)
+        {
+            break;
+        }
+        if (ha)
+        {
+            mip6tls_ha_tick(&m_ha, now, &m_haOb);
+            DrainHa();
+        }
+        if (hac)
+        {
+            mip6tls_hac_tick(&m_hac, now, &m_hacOb);
+            DrainHac();
+        }
+    }
+    Reschedule();
+}
+
+bool
+Mip6tlsHomeApplication::HandleAcceptRequest(Ptr<Socket> /* sock */, const Address& /* from */)
+{
+    return m_running;
+}
+
+void
+Mip6tlsHomeApplication::HandleAccept(Ptr<Socket> sock, const Address& from)
+{
+    uint32_t conn = m_nextConn++;
+    mip6tlsutil::TcpStream& s = m_conns[conn];
+    s.sock = sock;
+    m_connIds[sock] = conn;
+    sock->SetRecvCallback(MakeCallback(&Mip6tlsHomeApplication::HandleTcpRead, this));
+    sock->SetCloseCallbacks(MakeCallback(&Mip6tlsHomeApplication::HandleTcpClose, this),
+                            MakeCallback(&Mip6tlsHomeApplication::HandleTcpClose, this));
+    sock->SetSendCallback(MakeCallback(&Mip6tlsHomeApplication::HandleSendSpace, this));
+    mip6tls_endpoint peer = ToEndpoint(from);
+    NS_LOG_INFO("HAC accepted conn " << conn);
+    int rc = mip6tls_hac_tcp_accept(&m_hac, NowMs(), conn, &peer, &m_hacOb);
+    NS_ABORT_MSG_IF(rc != 0, "mip6tls_hac_tcp_accept: " << mip6tls_strerror(rc));
+    DrainHac();
+}
+
+void
+Mip6tlsHomeApplication::HandleTcpRead(Ptr<Socket> sock)
+{
+    Ptr<Packet> p;
+    uint8_t buf[4096];
+    while ((p = sock->Recv(sizeof buf, 0)) && p->GetSize() > 0)
+    {
+        auto id = m_connIds.find(sock);
+        if (id == m_connIds.end() || !m_running || m_conns[id->second].closedByCore)
+        {
+            continue;
+        }
+        uint32_t n = p->CopyData(buf, sizeof buf);
+        int rc = mip6tls_hac_tcp_recv(&m_hac, NowMs(), id->second, buf, n, &m_hacOb);
+        NS_ABORT_MSG_IF(rc != 0, "mip6tls_hac_tcp_recv: " << mip6tls_strerror(rc));
+        DrainHac();
+    }
+}
+
+void
+Mip6tlsHomeApplication::HandleTcpClose(Ptr<Socket> sock)
+{
+    auto id = m_connIds.find(sock);
+    if (id == m_connIds.end())
+    {
+        return;
+    }
+    uint32_t conn = id->second;
+    mip6tlsutil::TcpStream& s = m_conns[conn];
+    bool report = !s.closedByCore;
+    if (!s.closed)
+    {
+        sock->Close();
+        s.closed = true;
+    }
+    // Forget the connection from a fresh event: ns-3 is still inside this socket's code.
+    Simulator::ScheduleNow(&Mip6tlsHomeApplication::ReportTcpClosed, this,
+                           report ? conn : (conn | 0x80000000u));
+}
+
+// Forgets connection conn (bit 31 set: the core closed it and needs no report).
+void
+Mip6tlsHomeApplication::ReportTcpClosed(uint32_t tagged)
+{
+    uint32_t conn = tagged & 0x7FFFFFFFu;
+    auto it = m_conns.find(conn);
+    if (it != m_conns.end())
+    {
+        m_connIds.erase(it->second.sock);
+        m_conns.erase(it);
+    }
+    if (!(tagged & 0x80000000u) && m_running)
+    {
+        mip6tls_hac_tcp_closed(&m_hac, NowMs(), conn, &m_hacOb);
+        DrainHac();
+    }
+}
+
+void
+Mip6tlsHomeApplication::HandleSendSpace(Ptr<Socket> sock, uint32_t /* avail */)
+{
+    auto id = m_connIds.find(sock);
+    if (id != m_connIds.end())
+    {
+        m_conns[id->second].Flush();
+    }
+}
+
+void
+Mip6tlsHomeApplication::HandleUdpRead(Ptr<Socket> sock)
+{
+    Ptr<Packet> p;
+    Address from;
+    std::vector<uint8_t> buf;
+    mip6tls_endpoint local = ToEndpoint(m_address, m_port);
+    while ((p = sock->RecvFrom(from)))
+    {
+        if (!m_running)
+        {
+            continue;
+        }
+        buf.resize(p->GetSize());
+        p->CopyData(buf.data(), buf.size());
+        mip6tls_endpoint remote = ToEndpoint(from);
+        // Decrypted in place: DELIVER actions point into buf until DrainHa() returns.
+        mip6tls_ha_recv(&m_ha, NowMs(), &local, &remote, buf.data(), buf.size(), &m_haOb);
+        DrainHa();
+    }
+}
+
+int
+Mip6tlsHomeApplication::SendToMobile(Ptr<const Packet> pkt)
+{
+    std::vector<uint8_t> buf(pkt->GetSize());
+    pkt->CopyData(buf.data(), buf.size());
+    int rc = mip6tls_ha_send(&m_ha, NowMs(), buf.data(), buf.size(), &m_haOb);
+    DrainHa();
+    return rc;
+}
+
+uint32_t
+Mip6tlsHomeApplication::GetBindingCount() const
+{
+    return mip6tls_ha_binding_count(&m_ha);
+}
+
+uint32_t
+Mip6tlsHomeApplication::GetHaSaCount() const
+{
+    return mip6tls_ha_sa_count(&m_ha);
+}
+
+uint32_t
+Mip6tlsHomeApplication::GetHacSaCount() const
+{
+    return static_cast<uint32_t>(mip6tls_hac_sa_count(&m_hac));
+}
+
+uint32_t
+Mip6tlsHomeApplication::GetPersistedCount() const
+{
+    return static_cast<uint32_t>(m_store.size());
+}
+
+uint32_t
+Mip6tlsHomeApplication::GetDelivered() const
+{
+    return m_delivered;
+}
+
+const mip6tls_ha&
+Mip6tlsHomeApplication::GetHa() const
+{
+    return m_ha;
+}
+
+const mip6tls_hac&
+Mip6tlsHomeApplication::GetHac() const
+{
+    return m_hac;
+}
+
+} // namespace ns3

@@ -1,0 +1,179 @@
+/*
+ * mip6tls-home-application.h: the home side of RFC 6618 as one ns-3 Application, a Home
+ * Agent Controller and a Home Agent co-located on one node (docs/architecture.md, "How the
+ * roles meet").
+ *
+ * The HAC listens on TCP (default 7872) for the MNs' TLS bootstraps; the HA receives the
+ * RFC 6618 UDP encapsulation on UDP (default 7872). A provisioned SA (SA_INSTALL) goes
+ * straight into the HA in the same instant; SA_PERSIST/SA_FORGET go to an in-memory store.
+ * One EventId follows the earlier of the two contexts' deadlines, and both draw from one DRBG
+ * seeded from an ns-3 random stream (AssignStreams).
+ *
+ * Inner packets the HA decapsulates are counted and reported on the "Deliver" trace source;
+ * there is no tunnel NetDevice yet (see ../README.md).
+ */
+#ifndef MIP6TLS_HOME_APPLICATION_H
+#define MIP6TLS_HOME_APPLICATION_H
+
+#include "mip6tls-ns3-util.h"
+
+#include "mip6tls/cred.h"
+#include "mip6tls/drbg.h"
+#include "mip6tls/esp.h"
+#include "mip6tls/ha.h"
+#include "mip6tls/hac.h"
+#include "mip6tls/hacp.h"
+#include "mip6tls/outbox.h"
+#include "mip6tls/tls.h"
+
+#include "ns3/application.h"
+#include "ns3/event-id.h"
+#include "ns3/ipv6-address.h"
+#include "ns3/packet.h"
+#include "ns3/random-variable-stream.h"
+#include "ns3/socket.h"
+#include "ns3/traced-callback.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ns3
+{
+
+/** One MN the HAC knows (RFC 6618 §5.8 PSK authentication) and the home address it gets. */
+struct Mip6tlsMnRecord
+{
+    std::string nai;
+    std::string psk;
+    Ipv6Address hoa;
+};
+
+/** What the home side needs: the HAC's certificate chain and key (PEM), and its MNs. */
+struct Mip6tlsHomeCredentials
+{
+    std::string chainPem; //!< end-entity certificate first, then the issuers
+    std::string keyPem;   //!< the private key of the end-entity certificate
+    std::vector<Mip6tlsMnRecord> mns;
+};
+
+/**
+ * \brief A co-located RFC 6618 Home Agent Controller and Home Agent over ns-3 sockets.
+ *
+ * Attributes: Address (the HA/HAC IPv6 address, also sent to MNs in the SA), Port,
+ * HomePrefix/HomePrefixLength (sent to MNs), SaLifetime, WallClockOffset. Trace sources:
+ * RoleEvent (HAC events with role 'C', HA events with role 'A') and Deliver.
+ */
+class Mip6tlsHomeApplication : public Application
+{
+  public:
+    static TypeId GetTypeId();
+    Mip6tlsHomeApplication();
+    ~Mip6tlsHomeApplication() override;
+
+    /** Must be called before the application starts. */
+    void SetCredentials(const Mip6tlsHomeCredentials& cred);
+
+    /** Uses stream `stream` for the DRBG seed; returns the number of streams used (1). */
+    int64_t AssignStreams(int64_t stream);
+
+    /**
+     * Tunnels the inner IP packet `pkt` (destination: an MN's home address) to that MN
+     * (mip6tls_ha_send). Returns 0 or the core's (negative) drop reason.
+     */
+    int SendToMobile(Ptr<const Packet> pkt);
+
+    uint32_t GetBindingCount() const; //!< mip6tls_ha_binding_count
+    uint32_t GetHaSaCount() const;    //!< mip6tls_ha_sa_count
+    uint32_t GetHacSaCount() const;   //!< mip6tls_hac_sa_count
+    uint32_t GetPersistedCount() const;
+    uint32_t GetDelivered() const; //!< inner packets the HA delivered
+    const mip6tls_ha& GetHa() const;
+    const mip6tls_hac& GetHac() const;
+
+    /** Signature of RoleEvent: role ('C' HAC, 'A' HA), core event code, conn/SPI, arg. */
+    typedef void (*EventTracedCallback)(char role, uint16_t event, uint32_t conn, uint64_t arg);
+    /** Signature of Deliver. */
+    typedef void (*DeliverTracedCallback)(Ptr<const Packet> inner);
+
+  protected:
+    void DoDispose() override;
+
+  private:
+    static const size_t kSessions = 4;
+    static const size_t kSas = 64;
+    static const size_t kCache = 16;
+
+    void StartApplication() override;
+    void StopApplication() override;
+
+    uint64_t NowMs() const;
+    void DrainHac();
+    void DrainHa();
+    void Reschedule();
+    void Tick();
+    bool HandleAcceptRequest(Ptr<Socket> sock, const Address& from);
+    void HandleAccept(Ptr<Socket> sock, const Address& from);
+    void HandleTcpRead(Ptr<Socket> sock);
+    void HandleTcpClose(Ptr<Socket> sock);
+    void HandleSendSpace(Ptr<Socket> sock, uint32_t avail);
+    void HandleUdpRead(Ptr<Socket> sock);
+    void ReportTcpClosed(uint32_t conn);
+
+    // Attributes.
+    Ipv6Address m_address;
+    uint16_t m_port;
+    Ipv6Address m_homePrefix;
+    uint8_t m_homePrefixLen;
+    uint32_t m_saLifetimeS;
+    int64_t m_wallOffsetMs;
+
+    Mip6tlsHomeCredentials m_cred;
+    bool m_haveCred;
+    bool m_running;
+    Ptr<UniformRandomVariable> m_rng;
+
+    // Core state (by value; the application never moves, it lives behind a Ptr).
+    mip6tls_esp_impl m_impl;
+    mip6tls_drbg m_drbg;
+    std::vector<uint8_t> m_credArena;
+    mip6tls_cred m_hacCred;
+    mip6tls_tls_config m_tls;
+    std::vector<uint8_t> m_tlsCache;
+    mip6tls_hacp_server_cfg m_policy;
+    std::vector<mip6tls_hac_cred> m_creds;
+    mip6tls_hac m_hac;
+    mip6tls_hac_session m_sessions[kSessions];
+    std::vector<uint8_t> m_iobufs;
+    mip6tls_sa m_hacSas[kSas];
+    uint32_t m_hacIndex[2 * kSas];
+    mip6tls_action m_hacActs[64];
+    std::vector<uint8_t> m_hacArena;
+    mip6tls_outbox m_hacOb;
+    mip6tls_ha m_ha;
+    mip6tls_ha_entry m_haEntries[kSas];
+    uint32_t m_haHeap[kSas];
+    uint32_t m_haSpiBuckets[kSas];
+    uint32_t m_haHoaBuckets[2 * kSas];
+    mip6tls_ha_cache_slot m_haCache[kCache];
+    mip6tls_action m_haActs[64];
+    std::vector<uint8_t> m_haArena;
+    mip6tls_outbox m_haOb;
+    std::map<uint32_t, std::vector<uint8_t>> m_store; //!< SA_PERSIST records by SPI
+
+    // I/O.
+    Ptr<Socket> m_listen;
+    Ptr<Socket> m_udp;
+    std::map<uint32_t, mip6tlsutil::TcpStream> m_conns;
+    std::map<Ptr<Socket>, uint32_t> m_connIds;
+    uint32_t m_nextConn;
+    EventId m_timer;
+    uint32_t m_delivered;
+
+    TracedCallback<char, uint16_t, uint32_t, uint64_t> m_eventTrace;
+    TracedCallback<Ptr<const Packet>> m_deliverTrace;
+};
+
+} // namespace ns3
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * mip6tls-mn-application.h: the RFC 6618 Mobile Node as an ns-3 Application.
+ *
+ * Holds a mip6tls_mn context (and its bootstrap with the HAC) by value and performs the
+ * actions it asks for with ns-3 sockets: one UDP socket bound to the care-of address for the
+ * RFC 6618 BU/BA and data path, one TCP socket per bootstrap attempt (TLS to the HAC), one
+ * EventId following mip6tls_mn_next_deadline(). The context's DRBG is seeded from an ns-3
+ * random stream (AssignStreams), so a run is reproducible bit for bit.
+ *
+ * Inner packets the MN receives through the tunnel are counted and reported on the "Deliver"
+ * trace source; there is no tunnel NetDevice yet (see ../README.md).
+ */
+#ifndef MIP6TLS_MN_APPLICATION_H
+#define MIP6TLS_MN_APPLICATION_H
+
+#include "mip6tls-ns3-util.h"
+
+#include "mip6tls/boot.h"
+#include "mip6tls/cred.h"
+#include "mip6tls/drbg.h"
+#include "mip6tls/esp.h"
+#include "mip6tls/hacp.h"
+#include "mip6tls/mn.h"
+#include "mip6tls/outbox.h"
+#include "mip6tls/tls.h"
+
+#include "ns3/application.h"
+#include "ns3/event-id.h"
+#include "ns3/ipv6-address.h"
+#include "ns3/packet.h"
+#include "ns3/random-variable-stream.h"
+#include "ns3/socket.h"
+#include "ns3/traced-callback.h"
+
+#include <string>
+#include <vector>
+
+namespace ns3
+{
+
+/**
+ * What an MN needs to authenticate to its HAC (RFC 6618 §5): the trust anchors that verify
+ * the HAC's certificate, the HAC's DNS name to check, the NAI and the §5.8 pre-shared key.
+ */
+struct Mip6tlsMnCredentials
+{
+    std::string trustAnchorsPem; //!< PEM certificate(s) of the CA(s) the MN trusts
+    std::string hacName;         //!< DNS name the HAC certificate must carry
+    std::string nai;             //!< the MN's NAI (mn-id)
+    std::string psk;             //!< the RFC 6618 §5.8 pre-shared key
+};
+
+/**
+ * \brief The Mobile Node role of RFC 6618 over ns-3 sockets.
+ *
+ * Attributes: HacAddress, HacPort, CareOfAddress (:: = the node's first global IPv6
+ * address), LocalPort, WallClockOffset. Trace sources: RoleEvent (every core event) and
+ * Deliver (inner packets out of the tunnel).
+ */
+class Mip6tlsMnApplication : public Application
+{
+  public:
+    static TypeId GetTypeId();
+    Mip6tlsMnApplication();
+    ~Mip6tlsMnApplication() override;
+
+    /** Must be called before the application starts. */
+    void SetCredentials(const Mip6tlsMnCredentials& cred);
+
+    /** Uses stream `stream` for the DRBG seed; returns the number of streams used (1). */
+    int64_t AssignStreams(int64_t stream);
+
+    /**
+     * Reverse-tunnels the inner IP packet `pkt` (source: the MN's home address) to the HA
+     * (mip6tls_mn_send). Returns 0 or the core's (negative) drop reason.
+     */
+    int SendInner(Ptr<const Packet> pkt);
+
+    /** The core's state (mip6tls_mn_state), and its name. */
+    int GetState() const;
+    std::string GetStateName() const;
+    /** Inner packets delivered out of the tunnel so far. */
+    uint32_t GetDelivered() const;
+    /** The core context, read-only. */
+    const mip6tls_mn& GetContext() const;
+
+    /** Signature of RoleEvent: role ('M'), core event code, conn/SPI, argument. */
+    typedef void (*EventTracedCallback)(char role, uint16_t event, uint32_t conn, uint64_t arg);
+    /** Signature of Deliver. */
+    typedef void (*DeliverTracedCallback)(Ptr<const Packet> inner);
+
+  protected:
+    void DoDispose() override;
+
+  private:
+    void StartApplication() override;
+    void StopApplication() override;
+
+    uint64_t NowMs() const;
+    void Drain();
+    void Reschedule();
+    void Tick();
+    void OpenTcp(uint32_t conn, const mip6tls_endpoint& remote);
+    void HandleUdpRead(Ptr<Socket> sock);
+    void HandleConnected(Ptr<Socket> sock);
+    void HandleConnectFailed(Ptr<Socket> sock);
+    void HandleTcpRead(Ptr<Socket> sock);
+    void HandleTcpClose(Ptr<Socket> sock);
+    void HandleSendSpace(Ptr<Socket> sock, uint32_t avail);
+    void ReportTcpClosed(uint32_t conn);
+
+    // Attributes.
+    Ipv6Address m_hacAddress;
+    uint16_t m_hacPort;
+    Ipv6Address m_coaAddress;
+    uint16_t m_localPort;
+    int64_t m_wallOffsetMs;
+
+    Mip6tlsMnCredentials m_cred;
+    bool m_haveCred;
+    bool m_running;
+    Ptr<UniformRandomVariable> m_rng;
+
+    // Core state (all by value; the core keeps pointers into these, so the application
+    // object must not move: it never does, it lives behind a Ptr).
+    mip6tls_esp_impl m_impl;
+    mip6tls_drbg m_drbg;
+    std::vector<uint8_t> m_credArena;
+    mip6tls_cred m_anchors;
+    mip6tls_tls_config m_tls;
+    std::vector<uint8_t> m_tlsBuf;
+    mip6tls_hacp_client_cfg m_hacp;
+    mip6tls_boot_config m_boot;
+    mip6tls_mn m_mn;
+    mip6tls_action m_acts[MIP6TLS_MN_OUTBOX_ACTS];
+    std::vector<uint8_t> m_arena;
+    mip6tls_outbox m_ob;
+    mip6tls_endpoint m_coa;
+
+    // I/O.
+    Ptr<Socket> m_udp;
+    mip6tlsutil::TcpStream m_tcp;
+    uint32_t m_tcpConn;
+    EventId m_timer;
+    uint32_t m_delivered;
+
+    TracedCallback<char, uint16_t, uint32_t, uint64_t> m_eventTrace;
+    TracedCallback<Ptr<const Packet>> m_deliverTrace;
+};
+
+} // namespace ns3
+
+#endif

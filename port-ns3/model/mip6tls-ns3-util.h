@@ -1,0 +1,138 @@
+/*
+ * mip6tls-ns3-util.h: glue shared by the mip6tls ns-3 applications (not a public API):
+ * converting ns-3 socket addresses to and from mip6tls_endpoint, and a TCP byte stream that
+ * buffers what the socket's transmit buffer cannot take yet.
+ */
+#ifndef MIP6TLS_NS3_UTIL_H
+#define MIP6TLS_NS3_UTIL_H
+
+#include "mip6tls/common.h"
+
+#include "ns3/inet-socket-address.h"
+#include "ns3/inet6-socket-address.h"
+#include "ns3/ipv4-address.h"
+#include "ns3/ipv6-address.h"
+#include "ns3/socket.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace ns3
+{
+namespace mip6tlsutil
+{
+
+/** An IPv6 address and port as a core endpoint (address bytes in network order). */
+inline mip6tls_endpoint
+ToEndpoint(Ipv6Address a, uint16_t port)
+{
+    mip6tls_endpoint e;
+    std::memset(&e, 0, sizeof e);
+    uint8_t b[16];
+    a.GetBytes(b);
+    mip6tls_addr_set6(&e.addr, b);
+    e.port = port;
+    return e;
+}
+
+/** An ns-3 socket address (Inet6SocketAddress or InetSocketAddress) as a core endpoint. */
+inline mip6tls_endpoint
+ToEndpoint(const Address& a)
+{
+    mip6tls_endpoint e;
+    std::memset(&e, 0, sizeof e);
+    if (Inet6SocketAddress::IsMatchingType(a))
+    {
+        Inet6SocketAddress s = Inet6SocketAddress::ConvertFrom(a);
+        return ToEndpoint(s.GetIpv6(), s.GetPort());
+    }
+    if (InetSocketAddress::IsMatchingType(a))
+    {
+        InetSocketAddress s = InetSocketAddress::ConvertFrom(a);
+        uint8_t b[4];
+        s.GetIpv4().Serialize(b);
+        mip6tls_addr_set4(&e.addr, b);
+        e.port = s.GetPort();
+    }
+    return e;
+}
+
+/** A core endpoint as an ns-3 socket address. */
+inline Address
+ToAddress(const mip6tls_endpoint& e)
+{
+    if (e.addr.family == MIP6TLS_AF_INET)
+    {
+        return InetSocketAddress(Ipv4Address::Deserialize(e.addr.bytes), e.port);
+    }
+    uint8_t b[16];
+    std::memcpy(b, e.addr.bytes, 16);
+    return Inet6SocketAddress(Ipv6Address(b), e.port);
+}
+
+/** An IPv6 address of a core endpoint. */
+inline Ipv6Address
+ToIpv6(const mip6tls_addr& a)
+{
+    uint8_t b[16];
+    std::memcpy(b, a.bytes, 16);
+    return Ipv6Address(b);
+}
+
+/**
+ * One TCP connection of a role: the socket, the bytes the socket could not take yet, and
+ * whether the core closed it (then the close is sent once everything is written, and the
+ * socket's close callbacks are not reported back to the core).
+ */
+struct TcpStream
+{
+    Ptr<Socket> sock;
+    std::vector<uint8_t> pending;
+    bool closeWhenDrained = false;
+    bool closedByCore = false;
+    bool closed = false;
+
+    /** Writes what the transmit buffer takes; closes when asked and everything is out. */
+    void Flush()
+    {
+        while (!closed && !pending.empty())
+        {
+            uint32_t room = sock->GetTxAvailable();
+            if (room == 0)
+            {
+                return; // the send callback calls Flush again
+            }
+            uint32_t n = static_cast<uint32_t>(std::min<size_t>(room, pending.size()));
+            int sent = sock->Send(pending.data(), n, 0);
+            if (sent <= 0)
+            {
+                return;
+            }
+            pending.erase(pending.begin(), pending.begin() + sent);
+        }
+        if (!closed && closeWhenDrained && pending.empty())
+        {
+            sock->Close();
+            closed = true;
+        }
+    }
+
+    void Write(const uint8_t* data, size_t len)
+    {
+        pending.insert(pending.end(), data, data + len);
+        Flush();
+    }
+
+    void CloseByCore()
+    {
+        closedByCore = true;
+        closeWhenDrained = true;
+        Flush();
+    }
+};
+
+} // namespace mip6tlsutil
+} // namespace ns3
+
+#endif
