@@ -199,6 +199,7 @@ static int mn_send_bu(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob, uint1
                                 : MIP6TLS_INITIAL_BINDACK_TIMEOUT_FIRST_MS;
     }
     mn->bu_deadline = now_ms + mn->bu_timeout_ms;
+    mn->bu_sent_at = now_ms;
     mn_event(mn, ob, MIP6TLS_MN_EV_BU_SENT, sa->keys.spi,
              (uint64_t)m.bu.seq | (uint64_t)units << 16 | (uint64_t)mn->bu_rtx << 32);
     if (mip6tls_esp_seq_left(&slot->esp) < mn->cfg.seq_renew_margin && slot == &mn->active)
@@ -469,7 +470,10 @@ static void mn_on_ba(mip6tls_mn *mn, uint64_t now_ms, mip6tls_mn_slot *slot,
         mn_set_state(mn, ob, MIP6TLS_MN_AT_HOME);
         return;
     }
-    mn->binding_end = now_ms + (uint64_t)granted * 1000u;
+    /* RFC 6275 §11.7.3: the granted lifetime counts down from when the BU was sent. */
+    mn->binding_end = mn->bu_sent_at + (uint64_t)granted * 1000u;
+    if (mn->binding_end <= now_ms)
+        mn->binding_end = now_ms + 1; /* granted less than the round trip took: expire now */
     {
         /* RFC 6275 §11.7.1: refresh before the lifetime runs out; at 3/4 of it, or at the
          * HA's Binding Refresh Advice when that is sooner (§6.2.4). */
@@ -477,7 +481,9 @@ static void mn_on_ba(mip6tls_mn *mn, uint64_t now_ms, mip6tls_mn_slot *slot,
         if ((m->opt.present & MIP6TLS_MHO_REFRESH_ADVICE) && m->opt.refresh_interval != 0 &&
             (uint64_t)m->opt.refresh_interval * 4000u < in)
             in = (uint64_t)m->opt.refresh_interval * 4000u;
-        mn->refresh_at = now_ms + (in ? in : 1000u);
+        mn->refresh_at = mn->bu_sent_at + (in ? in : 1000u);
+        if (mn->refresh_at <= now_ms)
+            mn->refresh_at = now_ms + 1;
     }
     mn_set_state(mn, ob, MIP6TLS_MN_BOUND);
 }

@@ -240,8 +240,8 @@ static void first_registration_and_data_both_ways(void **state)
 
     assert_int_equal(deliver_ba(f, T0 + 40, 0, 0, bu.bu.seq, 150, NULL), 0);
     assert_int_equal(f->mn.state, MIP6TLS_MN_BOUND);
-    /* refresh at 3/4 of 600 s */
-    assert_int_equal(mip6tls_mn_next_deadline(&f->mn), T0 + 40 + 450000);
+    /* refresh at 3/4 of 600 s, counted from the BU's sending (RFC 6275 §11.7.3) */
+    assert_int_equal(mip6tls_mn_next_deadline(&f->mn), T0 + 450000);
 
     /* MN -> HA: PType 1, inner IPv6 (Next Header 41) */
     mip6tls_outbox_clear(&f->ob);
@@ -681,7 +681,7 @@ static void refresh_advice_and_request(void **state)
     opt.present = MIP6TLS_MHO_REFRESH_ADVICE;
     opt.refresh_interval = 25; /* 100 s, below 3/4 of 600 s */
     assert_int_equal(deliver_ba(f, T0 + 20, 0, 0, bu.bu.seq, bu.bu.lifetime, &opt), 0);
-    assert_int_equal(mip6tls_mn_next_deadline(&f->mn), T0 + 20 + 100000);
+    assert_int_equal(mip6tls_mn_next_deadline(&f->mn), T0 + 100000);
     /* A BRR from the HA: the MN answers with a BU. */
     {
         uint8_t mh[64], pkt[256];
@@ -702,6 +702,24 @@ static void refresh_advice_and_request(void **state)
     }
 }
 
+/* RFC 6275 §11.7.3: a shorter lifetime granted in the BA counts down from the BU's sending. */
+static void granted_lifetime_counts_from_the_bu(void **state)
+{
+    fx *f = *state;
+    mip6tls_mh_msg bu;
+    make_sa(f, 0, 0x100, 3600, MIP6TLS_SAS_ALL);
+    mip6tls_outbox_clear(&f->ob);
+    mip6tls_mn_install_sa(&f->mn, T0, &f->sa[0], &f->ob);
+    mip6tls_outbox_clear(&f->ob);
+    mip6tls_mn_set_coa(&f->mn, T0, &f->coa1, &f->ob);
+    bu = open_bu(f, 0, find(f, MIP6TLS_ACT_SEND_DGRAM, 0), NULL);
+    assert_int_equal(bu.bu.lifetime, 150);
+    /* A slow BA (5 s) granting 240 s instead of 600 s. */
+    assert_int_equal(deliver_ba(f, T0 + 5000, 0, 0, bu.bu.seq, 60, NULL), 0);
+    assert_int_equal(f->mn.binding_end, T0 + 240000);
+    assert_int_equal(mip6tls_mn_next_deadline(&f->mn), T0 + 180000); /* 3/4 of 240 s */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -720,6 +738,7 @@ int main(void)
         cmocka_unit_test_setup(next_header_and_scope_on_send, setup),
         cmocka_unit_test_setup(service_port_provisioned_or_default, setup),
         cmocka_unit_test_setup(refresh_advice_and_request, setup),
+        cmocka_unit_test_setup(granted_lifetime_counts_from_the_bu, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

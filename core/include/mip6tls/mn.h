@@ -119,6 +119,7 @@ typedef struct {
     uint32_t bu_rtx;       /* retransmissions of the current BU */
     uint32_t bu_timeout_ms;
     uint64_t bu_deadline;
+    uint64_t bu_sent_at;    /* when the outstanding BU left: the granted lifetime counts from it */
     uint64_t binding_end;   /* 0: no binding at the HA as far as the MN knows */
     uint64_t refresh_at;    /* when to refresh the binding */
     uint64_t renew_at;      /* when the active SA needs renewing (validity end - margin) */
