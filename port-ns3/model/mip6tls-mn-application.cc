@@ -82,7 +82,10 @@ Mip6tlsMnApplication::Mip6tlsMnApplication()
       m_tlsBuf(MIP6TLS_TLS_BUFSIZE),
       m_arena(2 * MIP6TLS_MN_OUTBOX_MIN),
       m_tcpConn(0),
-      m_delivered(0)
+      m_delivered(0),
+      m_bootAttempts(0),
+      m_bootRoundTrips(0),
+      m_flightOut(false)
 {
     NS_LOG_FUNCTION(this);
     m_rng = CreateObject<UniformRandomVariable>();
@@ -244,6 +247,7 @@ Mip6tlsMnApplication::Drain()
             if (a->conn == m_tcpConn && m_tcp.sock)
             {
                 m_tcp.Write(a->data, a->len);
+                m_flightOut = true;
             }
             break;
         case MIP6TLS_ACT_TCP_CLOSE:
@@ -313,6 +317,9 @@ Mip6tlsMnApplication::OpenTcp(uint32_t conn, const mip6tls_endpoint& remote)
         old.sock->Close();
     }
     m_tcpConn = conn;
+    m_bootAttempts++;
+    m_bootRoundTrips++; // the TCP handshake
+    m_flightOut = false;
     m_tcp.sock = Socket::CreateSocket(GetNode(), TcpSocketFactory::GetTypeId());
     Ptr<Socket> s = m_tcp.sock;
     s->SetConnectCallback(MakeCallback(&Mip6tlsMnApplication::HandleConnected, this),
@@ -376,6 +383,11 @@ Mip6tlsMnApplication::HandleTcpRead(Ptr<Socket> sock)
             continue; // a stale attempt: discard
         }
         uint32_t n = p->CopyData(buf, sizeof buf);
+        if (m_flightOut)
+        {
+            m_bootRoundTrips++; // the HAC answered a flight of the MN
+            m_flightOut = false;
+        }
         int rc = mip6tls_mn_tcp_recv(&m_mn, NowMs(), m_tcpConn, buf, n, &m_ob);
         NS_ABORT_MSG_IF(rc != 0, "mip6tls_mn_tcp_recv: " << mip6tls_strerror(rc));
         Drain();
@@ -440,6 +452,44 @@ Mip6tlsMnApplication::SendInner(Ptr<const Packet> pkt)
     int rc = mip6tls_mn_send(&m_mn, NowMs(), buf.data(), buf.size(), &m_ob);
     Drain();
     return rc;
+}
+
+int
+Mip6tlsMnApplication::SetCareOfAddress(Ipv6Address coa)
+{
+    NS_ABORT_MSG_UNLESS(m_running, "Mip6tlsMnApplication::SetCareOfAddress: not running");
+    if (coa == mip6tlsutil::ToIpv6(m_coa.addr))
+    {
+        return 0;
+    }
+    // A fresh socket on the new address: datagrams still in flight to the old CoA are lost
+    // with the old link anyway.
+    if (m_udp)
+    {
+        m_udp->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
+        m_udp->Close();
+    }
+    m_udp = Socket::CreateSocket(GetNode(), UdpSocketFactory::GetTypeId());
+    NS_ABORT_UNLESS(m_udp->Bind(Inet6SocketAddress(coa, m_localPort)) == 0);
+    m_udp->SetRecvCallback(MakeCallback(&Mip6tlsMnApplication::HandleUdpRead, this));
+    m_coaAddress = coa;
+    m_coa = ToEndpoint(coa, m_localPort);
+    NS_LOG_INFO("MN new care-of address " << coa << " port " << m_localPort);
+    int rc = mip6tls_mn_set_coa(&m_mn, NowMs(), &m_coa, &m_ob);
+    Drain();
+    return rc;
+}
+
+uint32_t
+Mip6tlsMnApplication::GetBootstrapAttempts() const
+{
+    return m_bootAttempts;
+}
+
+uint32_t
+Mip6tlsMnApplication::GetBootstrapRoundTrips() const
+{
+    return m_bootRoundTrips;
 }
 
 int

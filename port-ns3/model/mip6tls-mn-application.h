@@ -76,6 +76,22 @@ class Mip6tlsMnApplication : public Application
      */
     int SendInner(Ptr<const Packet> pkt);
 
+    /**
+     * The MN moved: `coa` is its new care-of address (already configured on a NetDevice of
+     * the node). Closes the UDP socket, opens one bound to `coa` and LocalPort, and tells the
+     * core (mip6tls_mn_set_coa: one BU, no new bootstrap). The same address again does
+     * nothing. Must be called while the application runs; returns 0 or the core's error.
+     */
+    int SetCareOfAddress(Ipv6Address coa);
+
+    /** Bootstrap attempts so far (TCP connections the core asked for). */
+    uint32_t GetBootstrapAttempts() const;
+    /**
+     * Round trips of the bootstraps so far, counted on the MN's TCP connection: one for the
+     * TCP handshake, plus one per flight the MN sent that an answer from the HAC followed.
+     */
+    uint32_t GetBootstrapRoundTrips() const;
+
     /** The core's state (mip6tls_mn_state), and its name. */
     int GetState() const;
     std::string GetStateName() const;
@@ -143,6 +159,9 @@ class Mip6tlsMnApplication : public Application
     uint32_t m_tcpConn;
     EventId m_timer;
     uint32_t m_delivered;
+    uint32_t m_bootAttempts;
+    uint32_t m_bootRoundTrips;
+    bool m_flightOut; //!< the MN sent TCP bytes not yet answered
 
     TracedCallback<char, uint16_t, uint32_t, uint64_t> m_eventTrace;
     TracedCallback<Ptr<const Packet>> m_deliverTrace;

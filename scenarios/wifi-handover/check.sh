@@ -1,0 +1,54 @@
+#!/bin/sh
+# check.sh: the ctest scenario.wifi-handover. Runs a short wifi-handover (8 s simulated) into
+# OUT_DIR and checks its summary.json (README.md, "What the test checks").
+#   check.sh PATH/TO/wifi-handover OUT_DIR
+set -eu
+prog=$1
+out=$2
+max_lost=150 # per direction; see README.md for where the number comes from
+rm -rf "$out"
+"$prog" --duration=8 --seed=1 --out="$out" >"$out.log" 2>&1 || {
+    cat "$out.log"
+    echo "FAIL: wifi-handover exited with an error"
+    exit 1
+}
+tail -n 3 "$out.log"
+s=$out/summary.json
+[ -s "$s" ] || { echo "FAIL: no $s"; exit 1; }
+fail=0
+check() { # jq expression that must be true, description
+    if [ "$(jq -r "$1" "$s")" = true ]; then
+        echo "ok: $2"
+    else
+        echo "FAIL: $2 ($1)"
+        fail=1
+    fi
+}
+check '.bootstrap.attempts == 1 and .bootstrap.sa_provisioned == 1' "one bootstrap, one SA"
+check '.binding.ba_accepted == 2' "bound twice: once on AP A, once on AP B"
+check '.binding.bu_sent - .binding.bu_retransmissions == 2' "exactly one new BU after the move"
+check '.binding.mn_final_state == "bound" and .binding.ha_bindings == 1' "BOUND at the end"
+check '.handover.t_assoc_new_s != null and .handover.bu_ba_ms != null' "handover happened"
+check '.handover.first_packet_ms != null and .handover.first_packet_up_ms != null' \
+    "traffic resumed both ways"
+check ".traffic.cn_to_mn.lost < $max_lost and .traffic.mn_to_cn.lost < $max_lost" \
+    "lost < $max_lost packets each way"
+for f in mn-wifi.pcap home-lan.pcap esp_sa; do
+    [ -s "$out/$f" ] && echo "ok: $f written" || { echo "FAIL: $f missing"; fail=1; }
+done
+# The esp_sa rows decrypt the capture: both BUs (MH type 5) and both BAs (6) decode.
+if command -v tshark >/dev/null 2>&1; then
+    lua=$(dirname "$0")/../common/rfc6618.lua
+    set --
+    while IFS= read -r row; do set -- "$@" -o "uat:esp_sa:$row"; done <"$out/esp_sa"
+    mh=$(tshark -X lua_script:"$lua" -o esp.enable_encryption_decode:TRUE "$@" \
+        -r "$out/home-lan.pcap" -Y mipv6 -T fields -e mip6.mhtype 2>/dev/null | sort | uniq -c |
+        awk '{printf "%s:%s ", $2, $1}')
+    if [ "$mh" = "5:2 6:2 " ]; then
+        echo "ok: esp_sa decrypts the capture (BU/BA: $mh)"
+    else
+        echo "FAIL: esp_sa does not decrypt 2 BUs and 2 BAs (got '$mh')"
+        fail=1
+    fi
+fi
+exit $fail

@@ -1,0 +1,1045 @@
+/*
+ * wifi-handover.cc: the default mip6tls scenario (README.md next to this file).
+ *
+ *                       home LAN 2001:db8::/64 (CSMA 100 Mb/s)
+ *   [HA+HAC 2001:db8::1]----+----[CN 2001:db8::2]
+ *    tunnel 2001:db8:1::1   |
+ *                       [R0 2001:db8::3]
+ *              p2p 10 ms /             \ p2p 10 ms
+ *        2001:db8:f:a::/64            2001:db8:f:b::/64
+ *        [AP A 2001:db8:a::1]        [AP B 2001:db8:b::1]      same SSID "mip6tls", ch 36
+ *            x = 0 m                     x = 100 m             range 60 m each
+ *               ~~~ MN (STA) x = 30 m --> 80 m at 20 m/s ~~~
+ *   MN: CoA 2001:db8:a::5, then 2001:db8:b::5; HoA 2001:db8:1::100 on its tunnel device
+ *
+ * The MN bootstraps with the HAC over TLS (ns-3 TCP), registers with the HA, and then the CN
+ * and the MN exchange one numbered UDP packet each way every 20 ms through the RFC 6618 tunnel
+ * (a VirtualNetDevice on each end feeding Mip6tlsMnApplication::SendInner /
+ * Mip6tlsHomeApplication::SendToMobile, and the applications' Deliver traces feeding the
+ * devices back). The MN walks out of AP A's range; the STA loses A's beacons, disassociates,
+ * scans and associates with AP B (break-before-make). Movement detection is the StaWifiMac
+ * Assoc trace: association with another AP gives the MN that AP's static care-of address
+ * after a configurable DAD delay, and Mip6tlsMnApplication::SetCareOfAddress sends the BU.
+ *
+ * Credentials: the generated TEST PKI of tests/support/test_pki.c (test keys only).
+ */
+#include "doc-prefix-routing.h"
+#include "mip6tls-home-application.h"
+#include "mip6tls-mn-application.h"
+
+#include "mip6tls/ha.h"
+#include "mip6tls/hac.h"
+#include "mip6tls/mn.h"
+#include "mip6tls/suite.h"
+
+extern "C" {
+#include "test_pki.h"
+}
+
+#include "ns3/boolean.h"
+#include "ns3/command-line.h"
+#include "ns3/config.h"
+#include "ns3/constant-velocity-mobility-model.h"
+#include "ns3/csma-helper.h"
+#include "ns3/double.h"
+#include "ns3/global-value.h"
+#include "ns3/inet6-socket-address.h"
+#include "ns3/internet-stack-helper.h"
+#include "ns3/ipv6-header.h"
+#include "ns3/ipv6-l3-protocol.h"
+#include "ns3/ipv6-static-routing-helper.h"
+#include "ns3/ipv6-routing-table-entry.h"
+#include "ns3/ipv6-static-routing.h"
+#include "ns3/mobility-helper.h"
+#include "ns3/node-container.h"
+#include "ns3/point-to-point-helper.h"
+#include "ns3/rng-seed-manager.h"
+#include "ns3/simulator.h"
+#include "ns3/sta-wifi-mac.h"
+#include "ns3/string.h"
+#include "ns3/trace-helper.h"
+#include "ns3/udp-socket-factory.h"
+#include "ns3/uinteger.h"
+#include "ns3/virtual-net-device.h"
+#include "ns3/wifi-net-device.h"
+#include "ns3/yans-wifi-helper.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace ns3;
+
+namespace
+{
+
+const char* kNai = "mn1@example.com";
+const char* kPsk = "correct horse battery staple";
+const char* kHoa = "2001:db8:1::100";
+const uint16_t kAppPort = 6000; // the CN's and the MN's traffic sockets
+const double kPeriodS = 0.020;  // one packet each way every 20 ms
+const double kRangeM = 60.0;    // RangePropagationLossModel MaxRange
+
+/** One access point: its BSSID, its subnet, the MN's static care-of address there. */
+struct ApInfo
+{
+    std::string name;
+    Mac48Address bssid;
+    Ipv6Address router; // the AP node's address on the Wi-Fi subnet (the MN's next hop)
+    Ipv6Address coa;    // the MN's care-of address on that subnet (static, see README)
+};
+
+/** A received numbered packet. */
+struct Rx
+{
+    double t;
+    uint32_t seq;
+};
+
+/** Everything the run records. */
+struct Run
+{
+    // Configuration.
+    uint32_t seed = 1;
+    double duration = 10.0;
+    double moveAt = 2.0;
+    double dadMs = 1000.0;
+    double trafficStart = 1.0;
+    double trafficStop = 9.7;
+    std::string out = "wifi-handover-out";
+
+    // Topology pieces the callbacks need.
+    std::vector<ApInfo> aps;
+    int currentAp = -1; // index into aps of the AP whose CoA the MN uses
+    Ptr<Node> mnNode;
+    uint32_t mnWifiIf = 0;
+    Ptr<Mip6tlsMnApplication> mn;
+    Ptr<Mip6tlsHomeApplication> home;
+    Ptr<VirtualNetDevice> mnTun;
+    Ptr<VirtualNetDevice> haTun;
+    Ipv6Address haAddr;
+
+    // Role events.
+    uint32_t provisioned = 0;  // HAC SA_PROVISIONED
+    uint32_t buSent = 0;       // MN BU_SENT (retransmissions included)
+    uint32_t buRetx = 0;       // of which retransmissions
+    uint32_t baAccepted = 0;   // MN BA_RECEIVED with status < 128
+    uint32_t needBoot = 0;     // MN NEED_BOOTSTRAP
+    uint32_t mnDrops = 0;      // MN DROP events
+    double bootStart = -1, firstBound = -1;
+
+    // Handover timeline (s; -1: did not happen).
+    double lastBeaconOld = -1; // last beacon of the AP in use before the DeAssoc
+    double lastBeacon = -1;
+    double deassoc = -1;
+    double assocNew = -1;
+    double detect = -1;
+    double coaSet = -1;
+    double buNew = -1;
+    double baNew = -1;
+    double firstDown = -1; // first CN -> MN packet delivered after the move
+    double firstUp = -1;   // first MN -> CN packet delivered after the move
+    double lastDownOld = -1, lastUpOld = -1;
+    uint32_t assocs = 0;
+
+    // Traffic.
+    uint32_t downSent = 0, upSent = 0;
+    uint32_t downTunRejected = 0, upTunRejected = 0; // the core refused the inner packet
+    std::vector<Rx> downRx, upRx;
+    std::set<uint32_t> downSeen, upSeen;
+
+    std::vector<std::string> log; // the printed progress lines
+};
+
+Run g;
+
+void
+Progress(const std::string& what)
+{
+    std::ostringstream o;
+    o << "[" << std::fixed << std::setprecision(3) << std::setw(7)
+      << Simulator::Now().GetSeconds() << " s] " << what;
+    std::cout << o.str() << std::endl;
+    g.log.push_back(o.str());
+}
+
+std::string
+Ms(double from, double to)
+{
+    if (from < 0 || to < 0)
+    {
+        return "null";
+    }
+    std::ostringstream o;
+    o << std::fixed << std::setprecision(1) << (to - from) * 1000.0;
+    return o.str();
+}
+
+std::string
+Sec(double t)
+{
+    if (t < 0)
+    {
+        return "null";
+    }
+    std::ostringstream o;
+    o << std::fixed << std::setprecision(4) << t;
+    return o.str();
+}
+
+// ---- The tunnel: VirtualNetDevice <-> the applications ----------------------------------
+
+/** Only global unicast goes into the tunnel (no link-local or multicast ND chatter). */
+bool
+Tunnelable(Ptr<Packet> p)
+{
+    Ipv6Header h;
+    if (p->PeekHeader(h) == 0)
+    {
+        return false;
+    }
+    Ipv6Address d = h.GetDestination();
+    return !d.IsMulticast() && !d.IsLinkLocal() && !d.IsLocalhost();
+}
+
+bool
+MnTunSend(Ptr<Packet> p, const Address&, const Address&, uint16_t)
+{
+    if (!Tunnelable(p))
+    {
+        return false;
+    }
+    int rc = g.mn->SendInner(p);
+    if (rc != 0)
+    {
+        g.upTunRejected++;
+    }
+    return rc == 0;
+}
+
+bool
+HaTunSend(Ptr<Packet> p, const Address&, const Address&, uint16_t)
+{
+    if (!Tunnelable(p))
+    {
+        return false;
+    }
+    int rc = g.home->SendToMobile(p);
+    if (rc != 0)
+    {
+        g.downTunRejected++;
+    }
+    return rc == 0;
+}
+
+void
+TunDeliver(Ptr<VirtualNetDevice> dev, Ptr<const Packet> inner)
+{
+    dev->Receive(inner->Copy(), Ipv6L3Protocol::PROT_NUMBER, dev->GetAddress(), dev->GetAddress(),
+                 NetDevice::PACKET_HOST);
+}
+
+// ---- Role events -------------------------------------------------------------------------
+
+void
+OnRoleEvent(char role, uint16_t event, uint32_t conn, uint64_t arg)
+{
+    double now = Simulator::Now().GetSeconds();
+    std::ostringstream o;
+    if (role == 'C' && event == MIP6TLS_HAC_EV_SA_PROVISIONED)
+    {
+        g.provisioned++;
+        o << "HAC: SA provisioned, SPI 0x" << std::hex << conn;
+        Progress(o.str());
+        return;
+    }
+    if (role != 'M')
+    {
+        return;
+    }
+    switch (event)
+    {
+    case MIP6TLS_MN_EV_NEED_BOOTSTRAP:
+        g.needBoot++;
+        if (g.bootStart < 0)
+        {
+            g.bootStart = now;
+        }
+        Progress("MN: needs an SA, bootstrap with the HAC (TLS over TCP)");
+        break;
+    case MIP6TLS_MN_EV_SA_INSTALLED:
+        o << "MN: SA installed, SPI 0x" << std::hex << conn;
+        Progress(o.str());
+        break;
+    case MIP6TLS_MN_EV_BU_SENT: {
+        g.buSent++;
+        uint64_t rtx = arg >> 32;
+        if (rtx > 0)
+        {
+            g.buRetx++;
+        }
+        if (g.coaSet >= 0 && g.buNew < 0)
+        {
+            g.buNew = now;
+        }
+        o << "MN: BU sent, seq " << (arg & 0xffff) << (rtx ? " (retransmission)" : "");
+        Progress(o.str());
+        break;
+    }
+    case MIP6TLS_MN_EV_BA_RECEIVED: {
+        uint32_t status = static_cast<uint32_t>(arg & 0xff);
+        if (status < 128)
+        {
+            g.baAccepted++;
+            if (g.firstBound < 0)
+            {
+                g.firstBound = now;
+            }
+            if (g.buNew >= 0 && g.baNew < 0)
+            {
+                g.baNew = now;
+            }
+        }
+        o << "MN: BA received, status " << status << ", seq " << ((arg >> 8) & 0xffff);
+        Progress(o.str());
+        break;
+    }
+    case MIP6TLS_MN_EV_DROP:
+        g.mnDrops++;
+        break;
+    case MIP6TLS_MN_EV_STATE:
+        o << "MN: state " << mip6tls_mn_state_name(static_cast<int>(arg));
+        Progress(o.str());
+        break;
+    default:
+        break;
+    }
+}
+
+// ---- Movement detection --------------------------------------------------------------------
+
+int
+ApIndex(Mac48Address bssid)
+{
+    for (size_t i = 0; i < g.aps.size(); i++)
+    {
+        if (g.aps[i].bssid == bssid)
+        {
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+/** Points the MN's route to the HA at the router of AP `ap` (removing the old one). */
+void
+RouteHaVia(int ap)
+{
+    Ptr<Ipv6> ip = g.mnNode->GetObject<Ipv6>();
+    Ipv6StaticRoutingHelper rh;
+    Ptr<Ipv6StaticRouting> rt = rh.GetStaticRouting(ip);
+    for (uint32_t i = rt->GetNRoutes(); i-- > 0;)
+    {
+        Ipv6RoutingTableEntry e = rt->GetRoute(i);
+        if (e.IsHost() && e.GetDest() == g.haAddr)
+        {
+            rt->RemoveRoute(i);
+        }
+    }
+    rt->AddHostRouteTo(g.haAddr, g.aps[ap].router, g.mnWifiIf);
+}
+
+/** The DAD delay is over: the new CoA replaces the old one and the MN registers it. */
+void
+ConfigureCoa(int ap)
+{
+    Ptr<Ipv6> ip = g.mnNode->GetObject<Ipv6>();
+    if (g.currentAp >= 0)
+    {
+        ip->RemoveAddress(g.mnWifiIf, g.aps[g.currentAp].coa);
+    }
+    ip->AddAddress(g.mnWifiIf, Ipv6InterfaceAddress(g.aps[ap].coa, Ipv6Prefix(64)));
+    g.currentAp = ap;
+    RouteHaVia(ap);
+    g.coaSet = Simulator::Now().GetSeconds();
+    std::ostringstream o;
+    o << "glue: CoA " << g.aps[ap].coa << " configured (after DAD), MN SetCareOfAddress";
+    Progress(o.str());
+    int rc = g.mn->SetCareOfAddress(g.aps[ap].coa);
+    NS_ABORT_MSG_IF(rc != 0, "SetCareOfAddress: " << mip6tls_strerror(rc));
+}
+
+void
+OnAssoc(Mac48Address bssid)
+{
+    g.assocs++;
+    int ap = ApIndex(bssid);
+    std::ostringstream o;
+    o << "Wi-Fi: associated with " << (ap >= 0 ? g.aps[ap].name : "?") << " (" << bssid << ")";
+    Progress(o.str());
+    if (ap < 0 || ap == g.currentAp || g.currentAp < 0)
+    {
+        return; // the first association, or back to the same AP: the CoA is still valid
+    }
+    double now = Simulator::Now().GetSeconds();
+    g.assocNew = now;
+    // Movement detection: association with another AP (static per-AP CoA, see README).
+    g.detect = now;
+    Progress("glue: movement detected (new BSSID), CoA " + [ap] {
+        std::ostringstream a;
+        a << g.aps[ap].coa;
+        return a.str();
+    }() + " after DAD");
+    Simulator::Schedule(MilliSeconds(g.dadMs), &ConfigureCoa, ap);
+}
+
+void
+OnDeAssoc(Mac48Address bssid)
+{
+    g.deassoc = Simulator::Now().GetSeconds();
+    g.lastBeaconOld = g.lastBeacon;
+    g.lastDownOld = g.downRx.empty() ? -1 : g.downRx.back().t;
+    g.lastUpOld = g.upRx.empty() ? -1 : g.upRx.back().t;
+    int ap = ApIndex(bssid);
+    std::ostringstream o;
+    o << "Wi-Fi: lost " << (ap >= 0 ? g.aps[ap].name : "?") << " (beacon loss), scanning";
+    Progress(o.str());
+}
+
+/** IPv6 drops on every node, counted by reason; the first few printed. */
+std::map<std::string, uint32_t> g_ipDrops;
+
+void
+OnIpDrop(std::string ctx,
+         const Ipv6Header& h,
+         Ptr<const Packet>,
+         Ipv6L3Protocol::DropReason reason,
+         Ptr<Ipv6>,
+         uint32_t iface)
+{
+    std::string node = ctx.substr(0, ctx.find("/$"));
+    std::ostringstream k;
+    k << node << " reason " << reason;
+    if (g_ipDrops[k.str()]++ < 3)
+    {
+        std::ostringstream o;
+        o << "ip drop at " << node << " if " << iface << ": " << h.GetSource() << " -> "
+          << h.GetDestination() << " reason " << reason;
+        Progress(o.str());
+    }
+}
+
+void
+OnBeacon(Time t)
+{
+    g.lastBeacon = t.GetSeconds();
+}
+
+// ---- Traffic -------------------------------------------------------------------------------
+
+Ptr<Packet>
+Numbered(uint32_t seq)
+{
+    uint8_t b[12];
+    b[0] = static_cast<uint8_t>(seq >> 24);
+    b[1] = static_cast<uint8_t>(seq >> 16);
+    b[2] = static_cast<uint8_t>(seq >> 8);
+    b[3] = static_cast<uint8_t>(seq);
+    uint64_t ns = static_cast<uint64_t>(Simulator::Now().GetNanoSeconds());
+    for (int i = 0; i < 8; i++)
+    {
+        b[4 + i] = static_cast<uint8_t>(ns >> (56 - 8 * i));
+    }
+    return Create<Packet>(b, sizeof b);
+}
+
+void
+SendTick(Ptr<Socket> cn, Ptr<Socket> mnSock, Ipv6Address cnAddr)
+{
+    cn->SendTo(Numbered(g.downSent), 0, Inet6SocketAddress(Ipv6Address(kHoa), kAppPort));
+    g.downSent++;
+    mnSock->SendTo(Numbered(g.upSent), 0, Inet6SocketAddress(cnAddr, kAppPort));
+    g.upSent++;
+    if (Simulator::Now().GetSeconds() + kPeriodS < g.trafficStop)
+    {
+        Simulator::Schedule(Seconds(kPeriodS), &SendTick, cn, mnSock, cnAddr);
+    }
+}
+
+void
+OnRecv(bool down, Ptr<Socket> s)
+{
+    Ptr<Packet> p;
+    while ((p = s->Recv()))
+    {
+        uint8_t b[12];
+        if (p->CopyData(b, sizeof b) < 4)
+        {
+            continue;
+        }
+        uint32_t seq = (uint32_t(b[0]) << 24) | (uint32_t(b[1]) << 16) | (uint32_t(b[2]) << 8) |
+                       b[3];
+        double now = Simulator::Now().GetSeconds();
+        auto& seen = down ? g.downSeen : g.upSeen;
+        if (!seen.insert(seq).second)
+        {
+            continue;
+        }
+        (down ? g.downRx : g.upRx).push_back({now, seq});
+        if (g.assocNew >= 0 && now >= g.assocNew)
+        {
+            double& first = down ? g.firstDown : g.firstUp;
+            if (first < 0)
+            {
+                first = now;
+                Progress(std::string("data: first ") + (down ? "CN -> MN" : "MN -> CN") +
+                         " packet on the new path, seq " + std::to_string(seq));
+            }
+        }
+    }
+}
+
+void
+Heartbeat()
+{
+    std::ostringstream o;
+    o << "progress: CN->MN " << g.downRx.size() << "/" << g.downSent << ", MN->CN "
+      << g.upRx.size() << "/" << g.upSent << " received, MN " << g.mn->GetStateName();
+    Progress(o.str());
+    if (Simulator::Now().GetSeconds() + 1.0 < g.duration)
+    {
+        Simulator::Schedule(Seconds(1.0), &Heartbeat);
+    }
+}
+
+// ---- Setup helpers -------------------------------------------------------------------------
+
+uint32_t
+AddIf(Ptr<Node> n, Ptr<NetDevice> d, const char* addr, bool forwarding)
+{
+    Ptr<Ipv6> ip = n->GetObject<Ipv6>();
+    int32_t i = ip->GetInterfaceForDevice(d);
+    if (i < 0)
+    {
+        i = static_cast<int32_t>(ip->AddInterface(d));
+    }
+    if (addr)
+    {
+        ip->AddAddress(i, Ipv6InterfaceAddress(Ipv6Address(addr), Ipv6Prefix(64)));
+    }
+    ip->SetForwarding(i, forwarding);
+    ip->SetUp(i);
+    return static_cast<uint32_t>(i);
+}
+
+Ptr<Ipv6StaticRouting>
+Routing(Ptr<Node> n)
+{
+    Ipv6StaticRoutingHelper rh;
+    return rh.GetStaticRouting(n->GetObject<Ipv6>());
+}
+
+std::string
+Hex(const uint8_t* b, size_t n)
+{
+    std::ostringstream o;
+    o << "0x";
+    for (size_t i = 0; i < n; i++)
+    {
+        o << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(b[i]);
+    }
+    return o.str();
+}
+
+/** Wireshark's esp_sa rows for the MN's active SA (WIRESHARK-NOTES.md); "" if unknown. */
+std::string
+EspSaRows(const mip6tls_esp_keys& k, Ipv6Address ha)
+{
+    const mip6tls_suite_info* s = mip6tls_suite_find(k.suite);
+    if (!s)
+    {
+        return "";
+    }
+    std::string enc;
+    switch (s->enc)
+    {
+    case MIP6TLS_ENC_NULL:
+        enc = "NULL";
+        break;
+    case MIP6TLS_ENC_3DES_CBC:
+        enc = "TripleDES-CBC [RFC2451]";
+        break;
+    case MIP6TLS_ENC_AES128_CBC:
+        enc = "AES-CBC [RFC3602]";
+        break;
+    case MIP6TLS_ENC_AES128_GCM:
+        enc = "AES-GCM with 16 octet ICV [RFC4106]";
+        break;
+    default:
+        return ""; // ChaCha20-Poly1305 for ESP is not in tshark 4.0
+    }
+    std::string auth;
+    switch (s->integ)
+    {
+    case MIP6TLS_INTEG_NONE:
+        auth = "NULL";
+        break;
+    case MIP6TLS_INTEG_HMAC_SHA1_96:
+        auth = "HMAC-SHA-1-96 [RFC2404]";
+        break;
+    default:
+        auth = "ANY 96 bit authentication [no checking]";
+        break;
+    }
+    std::ostringstream haS;
+    haS << ha;
+    std::ostringstream o;
+    // Wireshark reads PType (RFC 6618 §6.1) and SPI together as the 32-bit ESP SPI field.
+    const uint32_t ptypes[2] = {8, 1}; // 8: mobility header (BU/BA), 1: ESP-protected data
+    for (uint32_t pt : ptypes)
+    {
+        char spi[16];
+        std::snprintf(spi, sizeof spi, "0x%08x", (pt << 28) | k.spi);
+        std::string ikeyUp = s->ikey_len ? Hex(k.mn_to_ha_ikey, k.ikey_len) : "";
+        std::string ikeyDn = s->ikey_len ? Hex(k.ha_to_mn_ikey, k.ikey_len) : "";
+        // MN -> HA (any CoA to the HA) and HA -> MN: each direction has its own keys.
+        o << "\"IPv6\",\"*\",\"" << haS.str() << "\",\"" << spi << "\",\"" << enc << "\",\""
+          << (k.ekey_len ? Hex(k.mn_to_ha_ekey, k.ekey_len) : "") << "\",\"" << auth << "\",\""
+          << ikeyUp << "\"\n";
+        o << "\"IPv6\",\"" << haS.str() << "\",\"*\",\"" << spi << "\",\"" << enc << "\",\""
+          << (k.ekey_len ? Hex(k.ha_to_mn_ekey, k.ekey_len) : "") << "\",\"" << auth << "\",\""
+          << ikeyDn << "\"\n";
+    }
+    return o.str();
+}
+
+void
+WriteDat(const std::string& path, const std::vector<Rx>& rx)
+{
+    std::ofstream f(path);
+    for (const auto& r : rx)
+    {
+        f << std::fixed << std::setprecision(4) << r.t << ' ' << r.seq << '\n';
+    }
+}
+
+/** Longest run of consecutive missing sequence numbers among those sent. */
+uint32_t
+LongestGap(const std::set<uint32_t>& seen, uint32_t sent)
+{
+    uint32_t best = 0, cur = 0;
+    for (uint32_t s = 0; s < sent; s++)
+    {
+        if (seen.count(s))
+        {
+            cur = 0;
+        }
+        else if (++cur > best)
+        {
+            best = cur;
+        }
+    }
+    return best;
+}
+
+} // namespace
+
+int
+main(int argc, char** argv)
+{
+    CommandLine cmd(__FILE__);
+    cmd.Usage("mip6tls default scenario: an RFC 6618 MN hands over between two Wi-Fi APs on "
+              "different IPv6 subnets while a CN streams UDP to it through the HA "
+              "(scenarios/wifi-handover/README.md).");
+    cmd.AddValue("out", "output directory (created)", g.out);
+    cmd.AddValue("seed", "RngSeedManager run number", g.seed);
+    cmd.AddValue("duration", "simulated seconds (>= 7)", g.duration);
+    cmd.AddValue("moveAt", "when the MN starts walking from AP A to AP B (s)", g.moveAt);
+    cmd.AddValue("dadMs", "DAD delay before the new CoA is usable (ms; 0 = optimistic DAD)",
+                 g.dadMs);
+    cmd.Parse(argc, argv);
+    if (g.duration < 7.0 || g.moveAt < 1.0 || g.dadMs < 0)
+    {
+        std::cerr << "wifi-handover: need --duration >= 7, --moveAt >= 1, --dadMs >= 0"
+                  << std::endl;
+        return 2;
+    }
+    if (g.duration < g.moveAt + 4.0 + g.dadMs / 1000.0)
+    {
+        std::cerr << "wifi-handover: warning: --duration may end before the handover completes"
+                  << std::endl;
+    }
+    g.trafficStop = g.duration - 0.3;
+    if (mkdir(g.out.c_str(), 0755) != 0 && errno != EEXIST)
+    {
+        std::cerr << "wifi-handover: cannot create " << g.out << ": " << std::strerror(errno)
+                  << std::endl;
+        return 2;
+    }
+
+    RngSeedManager::SetSeed(1);
+    RngSeedManager::SetRun(g.seed);
+    // Static addresses everywhere; the new CoA's DAD is modelled by --dadMs.
+    Config::SetDefault("ns3::Icmpv6L4Protocol::DAD", BooleanValue(false));
+    GlobalValue::Bind("ChecksumEnabled", BooleanValue(true)); // valid checksums in the pcaps
+
+    // Nodes.
+    Ptr<Node> ha = CreateObject<Node>();
+    Ptr<Node> cn = CreateObject<Node>();
+    Ptr<Node> r0 = CreateObject<Node>();
+    Ptr<Node> apA = CreateObject<Node>();
+    Ptr<Node> apB = CreateObject<Node>();
+    Ptr<Node> mnNode = CreateObject<Node>();
+    g.mnNode = mnNode;
+    NodeContainer all(ha, cn, r0);
+    all.Add(apA);
+    all.Add(apB);
+    all.Add(mnNode);
+
+    // Home LAN.
+    CsmaHelper csma;
+    csma.SetChannelAttribute("DataRate", StringValue("100Mbps"));
+    csma.SetChannelAttribute("Delay", TimeValue(MicroSeconds(50)));
+    NetDeviceContainer lan = csma.Install(NodeContainer(ha, cn, r0));
+
+    // Router links to the APs.
+    PointToPointHelper p2p;
+    p2p.SetDeviceAttribute("DataRate", StringValue("100Mbps"));
+    p2p.SetChannelAttribute("Delay", StringValue("10ms"));
+    NetDeviceContainer linkA = p2p.Install(r0, apA);
+    NetDeviceContainer linkB = p2p.Install(r0, apB);
+
+    // Wi-Fi: two APs with the same SSID on one channel, 60 m range each, 100 m apart.
+    YansWifiChannelHelper wch;
+    wch.SetPropagationDelay("ns3::ConstantSpeedPropagationDelayModel");
+    wch.AddPropagationLoss("ns3::RangePropagationLossModel", "MaxRange", DoubleValue(kRangeM));
+    YansWifiPhyHelper phy;
+    phy.SetChannel(wch.Create());
+    phy.SetPcapDataLinkType(WifiPhyHelper::DLT_IEEE802_11_RADIO);
+    WifiHelper wifi;
+    wifi.SetStandard(WIFI_STANDARD_80211a);
+    wifi.SetRemoteStationManager("ns3::ConstantRateWifiManager", "DataMode",
+                                 StringValue("OfdmRate24Mbps"), "ControlMode",
+                                 StringValue("OfdmRate6Mbps"));
+    Ssid ssid("mip6tls");
+    WifiMacHelper mac;
+    mac.SetType("ns3::ApWifiMac", "Ssid", SsidValue(ssid));
+    NetDeviceContainer apDevs = wifi.Install(phy, mac, NodeContainer(apA, apB));
+    mac.SetType("ns3::StaWifiMac", "Ssid", SsidValue(ssid), "ActiveProbing", BooleanValue(false));
+    NetDeviceContainer staDev = wifi.Install(phy, mac, mnNode);
+
+    MobilityHelper mob;
+    mob.SetMobilityModel("ns3::ConstantPositionMobilityModel");
+    mob.Install(NodeContainer(apA, apB));
+    apA->GetObject<MobilityModel>()->SetPosition(Vector(0, 0, 0));
+    apB->GetObject<MobilityModel>()->SetPosition(Vector(100, 0, 0));
+    mob.SetMobilityModel("ns3::ConstantVelocityMobilityModel");
+    mob.Install(mnNode);
+    Ptr<ConstantVelocityMobilityModel> mnMob =
+        mnNode->GetObject<ConstantVelocityMobilityModel>();
+    mnMob->SetPosition(Vector(30, 0, 0));
+    const double speed = 20.0; // m/s, from x = 30 m to x = 80 m
+    Simulator::Schedule(Seconds(g.moveAt), [mnMob, speed]() {
+        mnMob->SetVelocity(Vector(speed, 0, 0));
+        Progress("MN starts walking towards AP B at 20 m/s");
+    });
+    Simulator::Schedule(Seconds(g.moveAt + 50.0 / speed), [mnMob]() {
+        mnMob->SetVelocity(Vector(0, 0, 0));
+        Progress("MN stops at x = 80 m (AP B at 100 m)");
+    });
+
+    // IPv6 only.
+    InternetStackHelper stack;
+    stack.SetIpv4StackInstall(false);
+    // ns-3 3.37 does not forward to 2001:db8::/32: see common/doc-prefix-routing.h.
+    DocPrefixRoutingHelper routing;
+    stack.SetRoutingHelper(routing);
+    stack.Install(all);
+    int64_t stream = 1000;
+    stream += stack.AssignStreams(all, stream);
+    stream += wifi.AssignStreams(NetDeviceContainer(apDevs, staDev), stream);
+
+    uint32_t haLan = AddIf(ha, lan.Get(0), "2001:db8::1", true);
+    uint32_t cnIf = AddIf(cn, lan.Get(1), "2001:db8::2", false);
+    uint32_t r0Lan = AddIf(r0, lan.Get(2), "2001:db8::3", true);
+    uint32_t r0A = AddIf(r0, linkA.Get(0), "2001:db8:f:a::1", true);
+    uint32_t r0B = AddIf(r0, linkB.Get(0), "2001:db8:f:b::1", true);
+    uint32_t apAUp = AddIf(apA, linkA.Get(1), "2001:db8:f:a::2", true);
+    uint32_t apBUp = AddIf(apB, linkB.Get(1), "2001:db8:f:b::2", true);
+    AddIf(apA, apDevs.Get(0), "2001:db8:a::1", true);
+    AddIf(apB, apDevs.Get(1), "2001:db8:b::1", true);
+    g.mnWifiIf = AddIf(mnNode, staDev.Get(0), "2001:db8:a::5", false); // initial CoA on A
+    g.haAddr = Ipv6Address("2001:db8::1");
+
+    // The tunnel devices: inner packets through the RFC 6618 data path.
+    g.haTun = CreateObject<VirtualNetDevice>();
+    g.haTun->SetAddress(Mac48Address::Allocate());
+    g.haTun->SetNeedsArp(false);
+    g.haTun->SetIsPointToPoint(true);
+    g.haTun->SetSendCallback(MakeCallback(&HaTunSend));
+    ha->AddDevice(g.haTun);
+    uint32_t haTunIf = AddIf(ha, g.haTun, "2001:db8:1::1", true); // home prefix behind the HA
+    g.mnTun = CreateObject<VirtualNetDevice>();
+    g.mnTun->SetAddress(Mac48Address::Allocate());
+    g.mnTun->SetNeedsArp(false);
+    g.mnTun->SetIsPointToPoint(true);
+    g.mnTun->SetSendCallback(MakeCallback(&MnTunSend));
+    mnNode->AddDevice(g.mnTun);
+    uint32_t mnTunIf = AddIf(mnNode, g.mnTun, kHoa, false);
+    (void)haTunIf;
+
+    // Static routes.
+    Routing(r0)->AddNetworkRouteTo("2001:db8:a::", Ipv6Prefix(64), "2001:db8:f:a::2", r0A);
+    Routing(r0)->AddNetworkRouteTo("2001:db8:b::", Ipv6Prefix(64), "2001:db8:f:b::2", r0B);
+    Routing(r0)->AddNetworkRouteTo("2001:db8:1::", Ipv6Prefix(64), "2001:db8::1", r0Lan);
+    Routing(apA)->SetDefaultRoute("2001:db8:f:a::1", apAUp);
+    Routing(apB)->SetDefaultRoute("2001:db8:f:b::1", apBUp);
+    Routing(ha)->SetDefaultRoute("2001:db8::3", haLan);
+    Routing(cn)->SetDefaultRoute("2001:db8::3", cnIf);
+    Routing(cn)->AddNetworkRouteTo("2001:db8:1::", Ipv6Prefix(64), "2001:db8::1", cnIf);
+    // MN: the HA via the current AP's router, everything else into the tunnel.
+    Routing(mnNode)->AddNetworkRouteTo(Ipv6Address::GetAny(), Ipv6Prefix::GetZero(), mnTunIf);
+
+    g.aps.push_back({"AP A", Mac48Address::ConvertFrom(apDevs.Get(0)->GetAddress()),
+                     Ipv6Address("2001:db8:a::1"), Ipv6Address("2001:db8:a::5")});
+    g.aps.push_back({"AP B", Mac48Address::ConvertFrom(apDevs.Get(1)->GetAddress()),
+                     Ipv6Address("2001:db8:b::1"), Ipv6Address("2001:db8:b::5")});
+    g.currentAp = 0;
+    RouteHaVia(0);
+
+    // The roles.
+    Mip6tlsHomeCredentials hc;
+    hc.chainPem = tpki_hac_ec_chain_pem;
+    hc.keyPem = tpki_ec_key_pem;
+    hc.mns.push_back({kNai, kPsk, Ipv6Address(kHoa)});
+    g.home = CreateObject<Mip6tlsHomeApplication>();
+    g.home->SetAttribute("Address", Ipv6AddressValue(g.haAddr));
+    g.home->SetAttribute("HomePrefix", Ipv6AddressValue(Ipv6Address("2001:db8:1::")));
+    g.home->SetCredentials(hc);
+    g.home->AssignStreams(stream++);
+    ha->AddApplication(g.home);
+    g.home->SetStartTime(Seconds(0.1));
+
+    Mip6tlsMnCredentials mc;
+    mc.trustAnchorsPem = tpki_ca_pem;
+    mc.hacName = "hac.example.com";
+    mc.nai = kNai;
+    mc.psk = kPsk;
+    g.mn = CreateObject<Mip6tlsMnApplication>();
+    g.mn->SetAttribute("HacAddress", Ipv6AddressValue(g.haAddr));
+    g.mn->SetAttribute("CareOfAddress", Ipv6AddressValue(g.aps[0].coa));
+    g.mn->SetCredentials(mc);
+    g.mn->AssignStreams(stream++);
+    mnNode->AddApplication(g.mn);
+    g.mn->SetStartTime(Seconds(0.5));
+
+    g.home->TraceConnectWithoutContext("RoleEvent", MakeCallback(&OnRoleEvent));
+    g.mn->TraceConnectWithoutContext("RoleEvent", MakeCallback(&OnRoleEvent));
+    g.home->TraceConnectWithoutContext("Deliver", MakeBoundCallback(&TunDeliver, g.haTun));
+    g.mn->TraceConnectWithoutContext("Deliver", MakeBoundCallback(&TunDeliver, g.mnTun));
+
+    Ptr<StaWifiMac> staMac =
+        DynamicCast<StaWifiMac>(DynamicCast<WifiNetDevice>(staDev.Get(0))->GetMac());
+    staMac->TraceConnectWithoutContext("Assoc", MakeCallback(&OnAssoc));
+    staMac->TraceConnectWithoutContext("DeAssoc", MakeCallback(&OnDeAssoc));
+    staMac->TraceConnectWithoutContext("BeaconArrival", MakeCallback(&OnBeacon));
+
+    Config::Connect("/NodeList/*/$ns3::Ipv6L3Protocol/Drop", MakeCallback(&OnIpDrop));
+
+    // Traffic: CN <-> MN home address, one numbered packet each way every 20 ms.
+    Ipv6Address cnAddr("2001:db8::2");
+    Ptr<Socket> cnSock = Socket::CreateSocket(cn, UdpSocketFactory::GetTypeId());
+    cnSock->Bind(Inet6SocketAddress(cnAddr, kAppPort));
+    cnSock->SetRecvCallback(MakeBoundCallback(&OnRecv, false));
+    Ptr<Socket> mnSock = Socket::CreateSocket(mnNode, UdpSocketFactory::GetTypeId());
+    mnSock->Bind(Inet6SocketAddress(Ipv6Address(kHoa), kAppPort));
+    mnSock->SetRecvCallback(MakeBoundCallback(&OnRecv, true));
+    Simulator::Schedule(Seconds(g.trafficStart), &SendTick, cnSock, mnSock, cnAddr);
+    Simulator::Schedule(Seconds(1.0), &Heartbeat);
+
+    // Pcaps: the MN's Wi-Fi (802.11 + radiotap), the home node's LAN port, the tunnels (inner).
+    phy.EnablePcap(g.out + "/mn-wifi.pcap", staDev.Get(0), false, true);
+    csma.EnablePcap(g.out + "/home-lan.pcap", lan.Get(0), false, true);
+    PcapHelper ph;
+    Ptr<PcapFileWrapper> mnIn =
+        ph.CreateFile(g.out + "/mn-tunnel.pcap", std::ios::out, PcapHelper::DLT_RAW);
+    ph.HookDefaultSink<VirtualNetDevice>(g.mnTun, "Sniffer", mnIn);
+    Ptr<PcapFileWrapper> haIn =
+        ph.CreateFile(g.out + "/home-tunnel.pcap", std::ios::out, PcapHelper::DLT_RAW);
+    ph.HookDefaultSink<VirtualNetDevice>(g.haTun, "Sniffer", haIn);
+
+    std::cout << "wifi-handover: seed " << g.seed << ", " << g.duration << " s, MN moves at "
+              << g.moveAt << " s, DAD " << g.dadMs << " ms, out " << g.out << std::endl;
+    Simulator::Stop(Seconds(g.duration));
+    Simulator::Run();
+
+    // ---- Results ----
+    const mip6tls_mn& ctx = g.mn->GetContext();
+    const mip6tls_sa* sa = mip6tls_mn_active_sa(&ctx);
+    uint32_t bootAttempts = g.mn->GetBootstrapAttempts();
+    uint32_t bootRt = g.mn->GetBootstrapRoundTrips();
+    uint32_t bindings = g.home->GetBindingCount();
+    std::string finalState = g.mn->GetStateName();
+
+    std::string esp = sa ? EspSaRows(sa->keys, g.haAddr) : "";
+    {
+        std::ofstream f(g.out + "/esp_sa");
+        f << esp;
+    }
+
+    WriteDat(g.out + "/rx-cn-to-mn.dat", g.downRx);
+    WriteDat(g.out + "/rx-mn-to-cn.dat", g.upRx);
+    uint32_t ipDrops = 0; // Ipv6L3Protocol Drop trace, all nodes
+    for (const auto& d : g_ipDrops)
+    {
+        ipDrops += d.second;
+    }
+    uint32_t downLost = g.downSent - static_cast<uint32_t>(g.downRx.size());
+    uint32_t upLost = g.upSent - static_cast<uint32_t>(g.upRx.size());
+
+    // gnuplot: received sequence number against time, one panel per direction, handover
+    // events marked.
+    {
+        std::ofstream gp(g.out + "/timeline.gp");
+        gp << "set terminal pngcairo size 1000,720 noenhanced\n"
+           << "set output '" << g.out << "/timeline.png'\n"
+           << "set multiplot layout 2,1 title 'mip6tls wifi-handover, seed " << g.seed
+           << ": numbered UDP packets received (one each way every 20 ms)'\n"
+           << "set xrange [0:" << g.duration << "]\nset yrange [0:*]\n"
+           << "set ylabel 'sequence number'\nset key right bottom\nset grid\n";
+        struct Mark
+        {
+            double t;
+            const char* label;
+            const char* color;
+        };
+        Mark marks[] = {{g.firstBound, "bound (AP A)", "gray40"},
+                        {g.lastBeaconOld, "last beacon AP A", "gray40"},
+                        {g.deassoc, "DeAssoc", "orange"},
+                        {g.assocNew, "Assoc AP B", "red"},
+                        {g.coaSet, "CoA + BU", "dark-green"},
+                        {g.baNew, "BA", "blue"}};
+        int n = 1;
+        for (const auto& m : marks)
+        {
+            if (m.t < 0)
+            {
+                continue;
+            }
+            gp << "set arrow " << n << " from " << m.t << ", graph 0 to " << m.t
+               << ", graph 1 nohead lc rgb '" << m.color << "' dt 2\n";
+            gp << "set label " << n << " '" << m.label << "' at " << m.t << ", graph "
+               << (1.0 - 0.08 * n) << " left offset 0.5,0 tc rgb '" << m.color << "'\n";
+            n++;
+        }
+        gp << "set title 'CN -> MN home address (HA tunnels to the CoA)'\n"
+           << "plot '" << g.out << "/rx-cn-to-mn.dat' using 1:2 with points pt 7 ps 0.35 "
+           << "lc rgb 'dark-violet' title 'received at the MN'\n"
+           << "set xlabel 'simulated time (s)'\n"
+           << "set title 'MN -> CN (reverse tunnel through the HA)'\n"
+           << "plot '" << g.out << "/rx-mn-to-cn.dat' using 1:2 with points pt 5 ps 0.35 "
+           << "lc rgb 'dark-cyan' title 'received at the CN'\n"
+           << "unset multiplot\n";
+    }
+    std::string gpCmd = "gnuplot '" + g.out + "/timeline.gp'";
+    bool png = std::system(gpCmd.c_str()) == 0;
+    if (!png)
+    {
+        std::cerr << "wifi-handover: gnuplot failed; timeline.gp and the .dat files are in "
+                  << g.out << std::endl;
+    }
+
+    // summary.json
+    std::ostringstream js;
+    js << "{\n"
+       << "  \"scenario\": \"wifi-handover\",\n"
+       << "  \"seed\": " << g.seed << ",\n"
+       << "  \"duration_s\": " << g.duration << ",\n"
+       << "  \"move_at_s\": " << g.moveAt << ",\n"
+       << "  \"dad_delay_ms\": " << g.dadMs << ",\n"
+       << "  \"suite\": \""
+       << (sa && mip6tls_suite_find(sa->keys.suite) ? mip6tls_suite_find(sa->keys.suite)->name
+                                                    : "none")
+       << "\",\n"
+       << "  \"spi\": " << (sa ? sa->keys.spi : 0) << ",\n"
+       << "  \"bootstrap\": {\"attempts\": " << bootAttempts << ", \"round_trips\": " << bootRt
+       << ", \"sa_provisioned\": " << g.provisioned << ", \"need_bootstrap_events\": "
+       << g.needBoot << ", \"start_s\": " << Sec(g.bootStart)
+       << ", \"first_bound_s\": " << Sec(g.firstBound)
+       << ", \"bootstrap_to_bound_ms\": " << Ms(g.bootStart, g.firstBound) << "},\n"
+       << "  \"binding\": {\"bu_sent\": " << g.buSent << ", \"bu_retransmissions\": " << g.buRetx
+       << ", \"ba_accepted\": " << g.baAccepted << ", \"ha_bindings\": " << bindings
+       << ", \"mn_final_state\": \"" << finalState << "\", \"associations\": " << g.assocs
+       << "},\n"
+       << "  \"handover\": {\n"
+       << "    \"t_last_beacon_old_s\": " << Sec(g.lastBeaconOld) << ",\n"
+       << "    \"t_deassoc_s\": " << Sec(g.deassoc) << ",\n"
+       << "    \"t_assoc_new_s\": " << Sec(g.assocNew) << ",\n"
+       << "    \"t_detect_s\": " << Sec(g.detect) << ",\n"
+       << "    \"t_coa_s\": " << Sec(g.coaSet) << ",\n"
+       << "    \"t_bu_s\": " << Sec(g.buNew) << ",\n"
+       << "    \"t_ba_s\": " << Sec(g.baNew) << ",\n"
+       << "    \"t_first_down_s\": " << Sec(g.firstDown) << ",\n"
+       << "    \"t_first_up_s\": " << Sec(g.firstUp) << ",\n"
+       << "    \"beacon_loss_ms\": " << Ms(g.lastBeaconOld, g.deassoc) << ",\n"
+       << "    \"scan_assoc_ms\": " << Ms(g.deassoc, g.assocNew) << ",\n"
+       << "    \"l2_ms\": " << Ms(g.lastBeaconOld, g.assocNew) << ",\n"
+       << "    \"detection_ms\": " << Ms(g.assocNew, g.detect) << ",\n"
+       << "    \"dad_ms\": " << Ms(g.detect, g.coaSet) << ",\n"
+       << "    \"bu_ba_ms\": " << Ms(g.buNew, g.baNew) << ",\n"
+       << "    \"first_packet_ms\": " << Ms(g.baNew, g.firstDown) << ",\n"
+       << "    \"first_packet_up_ms\": " << Ms(g.baNew, g.firstUp) << ",\n"
+       << "    \"interruption_down_ms\": " << Ms(g.lastDownOld, g.firstDown) << ",\n"
+       << "    \"interruption_up_ms\": " << Ms(g.lastUpOld, g.firstUp) << "\n"
+       << "  },\n"
+       << "  \"traffic\": {\n"
+       << "    \"period_ms\": " << kPeriodS * 1000 << ",\n"
+       << "    \"cn_to_mn\": {\"sent\": " << g.downSent << ", \"received\": " << g.downRx.size()
+       << ", \"lost\": " << downLost << ", \"longest_gap\": "
+       << LongestGap(g.downSeen, g.downSent) << ", \"tunnel_refused\": " << g.downTunRejected
+       << "},\n"
+       << "    \"mn_to_cn\": {\"sent\": " << g.upSent << ", \"received\": " << g.upRx.size()
+       << ", \"lost\": " << upLost << ", \"longest_gap\": " << LongestGap(g.upSeen, g.upSent)
+       << ", \"tunnel_refused\": " << g.upTunRejected << "},\n"
+       << "    \"ipv6_drops\": " << ipDrops << "\n"
+       << "  },\n"
+       << "  \"outputs\": [\"mn-wifi.pcap\", \"home-lan.pcap\", \"mn-tunnel.pcap\", "
+          "\"home-tunnel.pcap\", \"esp_sa\", \"timeline.png\", \"rx-cn-to-mn.dat\", "
+          "\"rx-mn-to-cn.dat\"]\n"
+       << "}\n";
+    {
+        std::ofstream f(g.out + "/summary.json");
+        f << js.str();
+    }
+
+    std::cout << "\nwifi-handover summary (seed " << g.seed << "): the MN bootstrapped once ("
+              << bootAttempts << " attempt, " << bootRt << " round trips, bound "
+              << Ms(g.bootStart, g.firstBound) << " ms after it asked for an SA) and bound "
+              << g.baAccepted << " times. Moving from AP A to AP B, the link was down "
+              << Ms(g.lastBeaconOld, g.assocNew) << " ms (beacon loss "
+              << Ms(g.lastBeaconOld, g.deassoc) << " ms + scan/association "
+              << Ms(g.deassoc, g.assocNew) << " ms); detection took "
+              << Ms(g.assocNew, g.detect) << " ms (Assoc trace), DAD " << Ms(g.detect, g.coaSet)
+              << " ms, BU -> BA " << Ms(g.buNew, g.baNew)
+              << " ms, and the first CN -> MN packet on the new path arrived "
+              << Ms(g.baNew, g.firstDown) << " ms after the BA (interruption "
+              << Ms(g.lastDownOld, g.firstDown) << " ms downlink, "
+              << Ms(g.lastUpOld, g.firstUp) << " ms uplink). Lost: " << downLost << " of "
+              << g.downSent << " CN -> MN, " << upLost << " of " << g.upSent
+              << " MN -> CN. Outputs in " << g.out << (png ? "" : " (no timeline.png)") << "."
+              << std::endl;
+
+    Simulator::Destroy();
+    return 0;
+}
