@@ -441,6 +441,67 @@ static void plaintext_request_is_not_served(void **state)
     assert_int_equal(mip6tls_hac_sa_count(&f->hac), 0);
 }
 
+/* RFC 6618 §5.3: after an HAC-side error the HAC answers with a status code, then closes.
+ * A raw TLS client sends a container of version 1 (decisions/0001: 400 and close). */
+static void error_is_answered_then_closed(void **state)
+{
+    fx *f = *state;
+    static mip6tls_tls cli;
+    static uint8_t cbuf[MIP6TLS_TLS_BUFSIZE];
+    mip6tls_endpoint peer;
+    mip6tls_ctr_msg m;
+    const uint8_t *p;
+    uint8_t bad[8] = {0x20, 1, 0, 4, 'x', ':', '\r', '\n'}; /* Ver 1 */
+    uint8_t got[1024];
+    size_t n, got_len = 0;
+    int closes = 0, round;
+    memset(&peer, 0, sizeof peer);
+    assert_int_equal(mip6tls_addr_parse(&peer.addr, "2001:db8:a::9", 13), 0);
+    assert_int_equal(mip6tls_tls_client_init(&cli, &f->mn_tls, &f->mn_drbg,
+                                             (uint64_t)(WALL_T0 / 1000), &f->bcfg.peer, NULL, cbuf,
+                                             sizeof cbuf),
+                     0);
+    assert_int_equal(mip6tls_hac_tcp_accept(&f->hac, T0, 31, &peer, &f->hac_ob), 0);
+    for (round = 0; round < 20; round++) {
+        size_t i;
+        if (mip6tls_tls_get_state(&cli) == MIP6TLS_TLS_OPEN && bad[0] != 0) {
+            assert_int_equal(mip6tls_tls_write_app(&cli, bad, sizeof bad), (int)sizeof bad);
+            assert_int_equal(mip6tls_tls_flush(&cli), 0);
+            bad[0] = 0; /* sent once */
+        }
+        while ((p = mip6tls_tls_send_ct(&cli, &n)) != NULL && n > 0) {
+            uint8_t tmp[MIP6TLS_TLS_BUFSIZE];
+            memcpy(tmp, p, n);
+            mip6tls_tls_send_ct_done(&cli, n);
+            assert_int_equal(mip6tls_hac_tcp_recv(&f->hac, T0, 31, tmp, n, &f->hac_ob), 0);
+        }
+        for (i = 0; i < f->hac_ob.n; i++) {
+            const mip6tls_action *a = &f->hac_acts[i];
+            if (a->type == MIP6TLS_ACT_TCP_SEND)
+                assert_true(mip6tls_tls_recv_ct(&cli, a->data, a->len) >= 0 ||
+                            mip6tls_tls_get_state(&cli) != MIP6TLS_TLS_OPEN);
+            if (a->type == MIP6TLS_ACT_TCP_CLOSE)
+                closes++;
+        }
+        mip6tls_outbox_clear(&f->hac_ob);
+        while ((p = mip6tls_tls_read_app(&cli, &n)) != NULL && n > 0) {
+            assert_true(got_len + n <= sizeof got);
+            memcpy(got + got_len, p, n);
+            got_len += n;
+            mip6tls_tls_read_app_done(&cli, n);
+        }
+        if (closes)
+            break;
+    }
+    assert_int_equal(closes, 1);
+    assert_int_equal(mip6tls_hac_session_count(&f->hac), 0);
+    /* The answer came before the close: a container with status-code 400. */
+    assert_true(got_len > 0);
+    assert_int_equal(mip6tls_ctr_decode(&m, got, got_len), 0);
+    assert_true(m.present & MIP6TLS_CTR_BIT(MIP6TLS_CTR_H_STATUS_CODE));
+    assert_int_equal(m.status, 400);
+}
+
 static void bad_configuration_is_refused(void **state)
 {
     fx *f = *state;
@@ -482,6 +543,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(unknown_mn_gets_401, setup, teardown),
         cmocka_unit_test_setup_teardown(sessions_are_bounded_and_time_out, setup, teardown),
         cmocka_unit_test_setup_teardown(plaintext_request_is_not_served, setup, teardown),
+        cmocka_unit_test_setup_teardown(error_is_answered_then_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_configuration_is_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
