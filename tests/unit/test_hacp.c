@@ -1105,6 +1105,30 @@ static size_t eap_of(const pump *p, int i, uint8_t *out)
     return (size_t)n;
 }
 
+/* 1 when any 8-octet window of secret[len] appears in hay[n], in binary or as lower- or
+ * upper-case hex text (how the container carries keys). */
+static int leaks(const uint8_t *hay, size_t n, const uint8_t *secret, size_t len)
+{
+    static const char *digits[2] = {"0123456789abcdef", "0123456789ABCDEF"};
+    for (size_t w = 0; w + 8 <= len; w++) {
+        char hex[2][17];
+        for (int c = 0; c < 2; c++) {
+            for (int i = 0; i < 8; i++) {
+                hex[c][2 * i] = digits[c][secret[w + i] >> 4];
+                hex[c][2 * i + 1] = digits[c][secret[w + i] & 15];
+            }
+            hex[c][16] = 0;
+        }
+        for (size_t i = 0; i + 8 <= n; i++) {
+            if (memcmp(hay + i, secret + w, 8) == 0)
+                return 1;
+            if (i + 16 <= n && (memcmp(hay + i, hex[0], 16) == 0 || memcmp(hay + i, hex[1], 16) == 0))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 static void eap_gpsk_success(void **state)
 {
     pump p;
@@ -1163,6 +1187,21 @@ static void eap_gpsk_success(void **state)
     assert_int_equal(n1, 4);
     assert_int_equal(p1[0], MIP6TLS_EAP_CODE_SUCCESS);
     assert_true(all_zero(&p.s.eap, sizeof p.s.eap)); /* the MSK is gone */
+    /* §5.9: "This MSK MUST NOT be used for any other purpose": it keys `auth` and nothing
+     * else. No provisioned key holds any part of it, and no message carries it. */
+    {
+        const mip6tls_sa *sa = mip6tls_hacp_client_sa(&p.c);
+        const mip6tls_esp_keys *ek = &sa->keys;
+        assert_false(leaks(ek->mn_to_ha_ekey, ek->ekey_len, k.msk, 64));
+        assert_false(leaks(ek->ha_to_mn_ekey, ek->ekey_len, k.msk, 64));
+        assert_false(leaks(ek->mn_to_ha_ikey, ek->ikey_len, k.msk, 64));
+        assert_false(leaks(ek->ha_to_mn_ikey, ek->ikey_len, k.msk, 64));
+        for (i = 0; i < p.n_log; i++)
+            assert_false(leaks(p.log[i], p.log_len[i], k.msk, 64));
+        /* and the check can see a leak: the keys themselves are in the final response */
+        assert_true(leaks(p.log[p.n_log - 1], p.log_len[p.n_log - 1], ek->mn_to_ha_ekey,
+                          ek->ekey_len));
+    }
 }
 
 static void eap_gpsk_wrong_key(void **state)
