@@ -1137,6 +1137,12 @@ static int ha_recv_data(mip6tls_ha *ha, uint64_t now, mip6tls_ha_entry *e, mip6t
     mip6tls_action *a;
     int rc, rebind;
 
+    /* RFC 4303 §2.6: a dummy packet (Next Header 59) is discarded silently once authentic;
+     * its sequence number is used up like any other. */
+    if (p->next_header == MIP6TLS_IPPROTO_NONE) {
+        ha_esp_commit(e, esp);
+        return 0;
+    }
     /* RFC 6618 §6.4: Next Header 41 (IPv6) or 4 (IPv4), the version to match. */
     if (p->next_header != MIP6TLS_IPPROTO_IPV6 && p->next_header != MIP6TLS_IPPROTO_IPIP)
         return ha_drop(ob, spi, remote, MIP6TLS_ERR_TYPE);

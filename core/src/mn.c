@@ -196,7 +196,7 @@ static int mn_send_bu(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob, uint1
         /* RFC 6275 §11.8: the first registration with an HA waits longer (DAD at the HA). */
         mn->bu_timeout_ms = mn_binding_valid(mn, now_ms) || mn->pending.used
                                 ? MIP6TLS_INITIAL_BINDACK_TIMEOUT_MS
-                                : MIP6TLS_INITIAL_BINDACK_TIMEOUT_FIRST_MS;
+                                : mn->cfg.first_reg_timeout_ms;
     }
     mn->bu_deadline = now_ms + mn->bu_timeout_ms;
     mn->bu_sent_at = now_ms;
@@ -270,6 +270,8 @@ int mip6tls_mn_init(mip6tls_mn *mn, uint64_t now_ms, const mip6tls_mn_config *cf
         mn->cfg.grace_ms = 10000;
     if (mn->cfg.keepalive_ms == 0)
         mn->cfg.keepalive_ms = 20000; /* RFC 3948 §4: 20 s keeps most NAT mappings */
+    if (mn->cfg.first_reg_timeout_ms == 0)
+        mn->cfg.first_reg_timeout_ms = MIP6TLS_INITIAL_BINDACK_TIMEOUT_FIRST_MS;
     mn->impl = impl;
     mn->drbg = drbg;
     /* RFC 6275 §11.7.1 leaves the first sequence number to the MN; start unpredictably. */
@@ -576,7 +578,9 @@ int mip6tls_mn_recv(mip6tls_mn *mn, uint64_t now_ms, const mip6tls_endpoint *loc
     if (rc != 0)
         return mn_drop(mn, ob, h.spi, rc);
 
-    if (p.ptype == MIP6TLS_PTYPE_MH) {
+    if (p.ptype == MIP6TLS_PTYPE_DATA && p.next_header == MIP6TLS_IPPROTO_NONE) {
+        return 0; /* RFC 4303 §2.6: a dummy packet, discarded silently once authentic */
+    } else if (p.ptype == MIP6TLS_PTYPE_MH) {
         rc = mn_on_mh(mn, now_ms, slot, p.next_header, p.payload, p.len, ob);
     } else if (p.next_header != MIP6TLS_IPPROTO_IPV6 && p.next_header != MIP6TLS_IPPROTO_IPIP) {
         rc = MIP6TLS_ERR_TYPE; /* §6.4: only tunnelled IPv6 (41) or IPv4 (4) */

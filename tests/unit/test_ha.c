@@ -511,6 +511,17 @@ static void data_both_ways(void **state)
     n = (size_t)mip6tls_esp_seal(&a.esp, 1, 4, inner, ni, pkt, PKT);
     expect_drop(hrecv(T0 + 5, &a.ep, pkt, n), MIP6TLS_ERR_MALFORMED, 0x200);
     assert_unchanged();
+
+    /* RFC 4303 §2.6: a dummy packet (Next Header 59) is discarded silently: no delivery, no
+     * event; its sequence number is used up, so a replay of it is a replay. */
+    {
+        uint8_t dummy[24] = {0}, copy[PKT];
+        n = (size_t)mip6tls_esp_seal(&a.esp, 1, 59, dummy, sizeof dummy, pkt, PKT);
+        memcpy(copy, pkt, n);
+        assert_int_equal(hrecv(T0 + 6, &a.ep, pkt, n), 0);
+        assert_int_equal(F.ob.n, 0);
+        expect_drop(hrecv(T0 + 7, &a.ep, copy, n), MIP6TLS_ERR_REPLAY, 0x200);
+    }
 }
 
 static void replay_and_tamper_change_nothing(void **state)

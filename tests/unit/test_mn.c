@@ -720,6 +720,31 @@ static void granted_lifetime_counts_from_the_bu(void **state)
     assert_int_equal(mip6tls_mn_next_deadline(&f->mn), T0 + 180000); /* 3/4 of 240 s */
 }
 
+/* RFC 4303 §2.6: a dummy packet is dropped without a word; RFC 6275 §13: the first
+ * registration's timeout is configurable. */
+static void dummy_packets_and_first_reg_timeout(void **state)
+{
+    fx *f = *state;
+    uint8_t pkt[256], dummy[16] = {0};
+    int len;
+    register_at_coa1(f);
+    len = mip6tls_esp_seal(&f->ha[0], MIP6TLS_PTYPE_DATA, 59, dummy, sizeof dummy, pkt, sizeof pkt);
+    assert_true(len > 0);
+    mip6tls_outbox_clear(&f->ob);
+    assert_int_equal(mip6tls_mn_recv(&f->mn, T0 + 100, &f->coa1, &f->ha6, pkt, (size_t)len, &f->ob),
+                     0);
+    assert_int_equal(f->ob.n, 0); /* no delivery, no event */
+    setup(state);
+    f = *state;
+    f->mn.cfg.first_reg_timeout_ms = 3000;
+    make_sa(f, 0, 0x100, 3600, MIP6TLS_SAS_ALL);
+    mip6tls_outbox_clear(&f->ob);
+    mip6tls_mn_install_sa(&f->mn, T0, &f->sa[0], &f->ob);
+    mip6tls_outbox_clear(&f->ob);
+    mip6tls_mn_set_coa(&f->mn, T0, &f->coa1, &f->ob);
+    assert_int_equal(mip6tls_mn_next_deadline(&f->mn), T0 + 3000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -739,6 +764,7 @@ int main(void)
         cmocka_unit_test_setup(service_port_provisioned_or_default, setup),
         cmocka_unit_test_setup(refresh_advice_and_request, setup),
         cmocka_unit_test_setup(granted_lifetime_counts_from_the_bu, setup),
+        cmocka_unit_test_setup(dummy_packets_and_first_reg_timeout, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,6 +80,7 @@ typedef struct {
     uint32_t grace_ms;          /* inbound grace of a retiring SA; 0: 10000 */
     uint32_t keepalive_ms;      /* NAT keepalive period on IPv4 or NATed paths; 0: 20000 */
     uint32_t replay_window;     /* 0: 64 */
+    uint32_t first_reg_timeout_ms; /* RFC 6275 §13 InitialBindackTimeoutFirstReg; 0: 1500 */
     uint8_t plain_when_allowed; /* send PType 0 user data when the SA scope is 0 (§6.4) */
     /* The bootstrap with the HAC (boot.h), run whenever an SA is needed and the MN has an
      * address to connect from. NULL: SAs come only through mip6tls_mn_install_sa(). */
