@@ -721,8 +721,8 @@ uint64_t mip6tls_mn_next_deadline(const mip6tls_mn *mn)
         t = mn_min(t, mn->refresh_at);
     if (mn->binding_end != 0)
         t = mn_min(t, mn->binding_end);
-    if (mn->renew_reason == MIP6TLS_MN_RENEW_NONE)
-        t = mn_min(t, mn->renew_at);
+    if (mn->renew_reason == MIP6TLS_MN_RENEW_NONE && !mn->pending.used)
+        t = mn_min(t, mn->renew_at); /* a pending SA is the renewal already under way */
     t = mn_min(t, mn->expire_at);
     if (mn->retiring.used)
         t = mn_min(t, mn->retiring.retire_at);
@@ -765,7 +765,8 @@ static int mn_tick_one(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob)
         mn_set_state(mn, ob, MIP6TLS_MN_WAIT_SA);
         return 0;
     }
-    if (mn->renew_reason == MIP6TLS_MN_RENEW_NONE && mn->renew_at <= now_ms)
+    /* Not while a new SA is pending: renew_at is still the old SA's until it activates. */
+    if (mn->renew_reason == MIP6TLS_MN_RENEW_NONE && !mn->pending.used && mn->renew_at <= now_ms)
         mn_need_sa(mn, now_ms, ob, MIP6TLS_MN_RENEW_VALIDITY);
     if (mn->binding_end != 0 && mn->binding_end <= now_ms) {
         mn->binding_end = 0;

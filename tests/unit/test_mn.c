@@ -745,6 +745,29 @@ static void dummy_packets_and_first_reg_timeout(void **state)
     assert_int_equal(mip6tls_mn_next_deadline(&f->mn), T0 + 3000);
 }
 
+/* A renewal at the validity margin brings a pending SA: the MN must not ask for yet another
+ * one while the old SA's renewal time stays in the past (found by the sa-renewal scenario). */
+static void pending_renewal_asks_once(void **state)
+{
+    fx *f = *state;
+    uint16_t seq = register_at_coa1(f); /* SA 0 valid 3600 s: renewal due at 3300 s */
+    (void)seq;
+    mip6tls_outbox_clear(&f->ob);
+    assert_int_equal(mip6tls_mn_tick(&f->mn, T0 + 3300000, &f->ob), 0);
+    assert_non_null(find_event(f, MIP6TLS_MN_EV_NEED_BOOTSTRAP));
+    make_sa(f, 1, 0x200, 7200, MIP6TLS_SAS_ALL);
+    mip6tls_outbox_clear(&f->ob);
+    assert_int_equal(mip6tls_mn_install_sa(&f->mn, T0 + 3300500, &f->sa[1], &f->ob), 0);
+    assert_true(f->mn.pending.used);
+    /* The BA under the new SA is slow: ticks meanwhile do not ask again, and the deadline is
+     * the BU's retransmission, not a renewal time in the past. */
+    assert_int_equal(mip6tls_mn_next_deadline(&f->mn), T0 + 3300500 + 1000);
+    mip6tls_outbox_clear(&f->ob);
+    assert_int_equal(mip6tls_mn_tick(&f->mn, T0 + 3300900, &f->ob), 0);
+    assert_null(find_event(f, MIP6TLS_MN_EV_NEED_BOOTSTRAP));
+    assert_int_equal(mip6tls_mn_needs_sa(&f->mn), MIP6TLS_MN_RENEW_NONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -765,6 +788,7 @@ int main(void)
         cmocka_unit_test_setup(refresh_advice_and_request, setup),
         cmocka_unit_test_setup(granted_lifetime_counts_from_the_bu, setup),
         cmocka_unit_test_setup(dummy_packets_and_first_reg_timeout, setup),
+        cmocka_unit_test_setup(pending_renewal_asks_once, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
