@@ -60,6 +60,12 @@ Mip6tlsHomeApplication::GetTypeId()
                           UintegerValue(86400),
                           MakeUintegerAccessor(&Mip6tlsHomeApplication::m_saLifetimeS),
                           MakeUintegerChecker<uint32_t>(1))
+            .AddAttribute("RekeyMargin",
+                          "The HA answers a BU with 176 (new SA needed) when its SA's "
+                          "validity ends sooner than this, in seconds; 0: the core's 300.",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&Mip6tlsHomeApplication::m_rekeyMarginS),
+                          MakeUintegerChecker<uint32_t>())
             .AddAttribute("WallClockOffset",
                           "Unix time in ms at simulation time 0 (certificate validity, SA "
                           "lifetimes). Default 2027-01-01T00:00:00Z.",
@@ -82,6 +88,7 @@ Mip6tlsHomeApplication::Mip6tlsHomeApplication()
     : m_port(7872),
       m_homePrefixLen(64),
       m_saLifetimeS(86400),
+      m_rekeyMarginS(0),
       m_wallOffsetMs(0),
       m_haveCred(false),
       m_running(false),
@@ -213,6 +220,7 @@ Mip6tlsHomeApplication::StartApplication()
     ac.addr6 = hc.ha6;
     ac.port = m_port;
     ac.unix_offset_ms = m_wallOffsetMs;
+    ac.rekey_time_margin_s = m_rekeyMarginS;
     mip6tls_ha_storage as;
     std::memset(&as, 0, sizeof as);
     as.entries = m_haEntries;
@@ -516,6 +524,32 @@ Mip6tlsHomeApplication::SendToMobile(Ptr<const Packet> pkt)
     int rc = mip6tls_ha_send(&m_ha, NowMs(), buf.data(), buf.size(), &m_haOb);
     DrainHa();
     return rc;
+}
+
+int
+Mip6tlsHomeApplication::RequestRekey(uint32_t spi)
+{
+    if (!m_running)
+    {
+        return MIP6TLS_ERR_STATE;
+    }
+    return mip6tls_ha_request_rekey(&m_ha, spi);
+}
+
+uint32_t
+Mip6tlsHomeApplication::RequestRekeyAll()
+{
+    uint32_t n = 0;
+    for (size_t i = 0; m_running && i < kSas; i++)
+    {
+        const mip6tls_ha_entry& e = m_haEntries[i];
+        if ((e.flags & MIP6TLS_HA_F_USED) && !(e.flags & MIP6TLS_HA_F_SUPERSEDED) &&
+            mip6tls_ha_request_rekey(&m_ha, e.keys.spi) == 0)
+        {
+            n++;
+        }
+    }
+    return n;
 }
 
 uint32_t

@@ -61,7 +61,7 @@ struct Mip6tlsHomeCredentials
  * \brief A co-located RFC 6618 Home Agent Controller and Home Agent over ns-3 sockets.
  *
  * Attributes: Address (the HA/HAC IPv6 address, also sent to MNs in the SA), Port,
- * HomePrefix/HomePrefixLength (sent to MNs), SaLifetime, WallClockOffset. Trace sources:
+ * HomePrefix/HomePrefixLength (sent to MNs), SaLifetime, RekeyMargin, WallClockOffset. Trace sources:
  * RoleEvent (HAC events with role 'C', HA events with role 'A') and Deliver.
  */
 class Mip6tlsHomeApplication : public Application
@@ -82,6 +82,15 @@ class Mip6tlsHomeApplication : public Application
      * (mip6tls_ha_send). Returns 0 or the core's (negative) drop reason.
      */
     int SendToMobile(Ptr<const Packet> pkt);
+
+    /**
+     * Asks the MN of SA `spi` for a new SA: its next BU under that SA gets BA 176
+     * REINIT_SA_WITH_HAC (mip6tls_ha_request_rekey, RFC 6618 §4.3). Returns 0 or
+     * MIP6TLS_ERR_NOTFOUND (or MIP6TLS_ERR_STATE before the application starts).
+     */
+    int RequestRekey(uint32_t spi);
+    /** RequestRekey() for every SA the HA holds that no newer SA superseded; returns how many. */
+    uint32_t RequestRekeyAll();
 
     uint32_t GetBindingCount() const; //!< mip6tls_ha_binding_count
     uint32_t GetHaSaCount() const;    //!< mip6tls_ha_sa_count
@@ -126,6 +135,7 @@ class Mip6tlsHomeApplication : public Application
     Ipv6Address m_homePrefix;
     uint8_t m_homePrefixLen;
     uint32_t m_saLifetimeS;
+    uint32_t m_rekeyMarginS;
     int64_t m_wallOffsetMs;
 
     Mip6tlsHomeCredentials m_cred;

@@ -55,6 +55,18 @@ Mip6tlsMnApplication::GetTypeId()
                           UintegerValue(40000),
                           MakeUintegerAccessor(&Mip6tlsMnApplication::m_localPort),
                           MakeUintegerChecker<uint16_t>())
+            .AddAttribute("BindingLifetime",
+                          "Binding lifetime the BUs ask for, in seconds (the MN refreshes at "
+                          "3/4 of what the HA grants); 0: the core's 600.",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&Mip6tlsMnApplication::m_bindingLifetimeS),
+                          MakeUintegerChecker<uint32_t>())
+            .AddAttribute("SaRenewMargin",
+                          "Start a new bootstrap this long before the SA's validity end, in "
+                          "seconds (RFC 6618 §4.3); 0: the core's 300.",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&Mip6tlsMnApplication::m_saRenewMarginS),
+                          MakeUintegerChecker<uint32_t>())
             .AddAttribute("WallClockOffset",
                           "Unix time in ms at simulation time 0 (certificate validity, SA "
                           "lifetimes). Default 2027-01-01T00:00:00Z.",
@@ -75,6 +87,8 @@ Mip6tlsMnApplication::GetTypeId()
 Mip6tlsMnApplication::Mip6tlsMnApplication()
     : m_hacPort(7872),
       m_localPort(40000),
+      m_bindingLifetimeS(0),
+      m_saRenewMarginS(0),
       m_wallOffsetMs(0),
       m_haveCred(false),
       m_running(false),
@@ -171,6 +185,8 @@ Mip6tlsMnApplication::StartApplication()
     mip6tls_mn_config mc;
     std::memset(&mc, 0, sizeof mc);
     mc.unix_offset_ms = m_wallOffsetMs;
+    mc.lifetime_s = m_bindingLifetimeS;
+    mc.sa_renew_margin_s = m_saRenewMarginS;
     mc.boot = &m_boot;
     NS_ABORT_UNLESS(mip6tls_mn_init(&m_mn, now, &mc, &m_impl, &m_drbg, &m_ob) == 0);
     m_running = true;

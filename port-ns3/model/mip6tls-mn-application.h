@@ -54,7 +54,7 @@ struct Mip6tlsMnCredentials
  * \brief The Mobile Node role of RFC 6618 over ns-3 sockets.
  *
  * Attributes: HacAddress, HacPort, CareOfAddress (:: = the node's first global IPv6
- * address), LocalPort, WallClockOffset. Trace sources: RoleEvent (every core event) and
+ * address), LocalPort, BindingLifetime, SaRenewMargin, WallClockOffset. Trace sources: RoleEvent (every core event) and
  * Deliver (inner packets out of the tunnel).
  */
 class Mip6tlsMnApplication : public Application
@@ -130,6 +130,8 @@ class Mip6tlsMnApplication : public Application
     uint16_t m_hacPort;
     Ipv6Address m_coaAddress;
     uint16_t m_localPort;
+    uint32_t m_bindingLifetimeS;
+    uint32_t m_saRenewMarginS;
     int64_t m_wallOffsetMs;
 
     Mip6tlsMnCredentials m_cred;

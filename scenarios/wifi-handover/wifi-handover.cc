@@ -26,15 +26,12 @@
 #include "doc-prefix-routing.h"
 #include "mip6tls-home-application.h"
 #include "mip6tls-mn-application.h"
+#include "scenario-common.h"
 
 #include "mip6tls/ha.h"
 #include "mip6tls/hac.h"
 #include "mip6tls/mn.h"
 #include "mip6tls/suite.h"
-
-extern "C" {
-#include "test_pki.h"
-}
 
 #include "ns3/boolean.h"
 #include "ns3/command-line.h"
@@ -80,16 +77,12 @@ extern "C" {
 #include <vector>
 
 using namespace ns3;
+using namespace mip6tls_scen;
 
 namespace
 {
 
-const char* kNai = "mn1@example.com";
-const char* kPsk = "correct horse battery staple";
-const char* kHoa = "2001:db8:1::100";
-const uint16_t kAppPort = 6000; // the CN's and the MN's traffic sockets
-const double kPeriodS = 0.020;  // one packet each way every 20 ms
-const double kRangeM = 60.0;    // RangePropagationLossModel MaxRange
+const double kRangeM = 60.0; // RangePropagationLossModel MaxRange
 
 /** One access point: its BSSID, its subnet, the MN's static care-of address there. */
 struct ApInfo
@@ -98,13 +91,6 @@ struct ApInfo
     Mac48Address bssid;
     Ipv6Address router; // the AP node's address on the Wi-Fi subnet (the MN's next hop)
     Ipv6Address coa;    // the MN's care-of address on that subnet (static, see README)
-};
-
-/** A received numbered packet. */
-struct Rx
-{
-    double t;
-    uint32_t seq;
 };
 
 /** Everything the run records. */
@@ -126,8 +112,7 @@ struct Run
     uint32_t mnWifiIf = 0;
     Ptr<Mip6tlsMnApplication> mn;
     Ptr<Mip6tlsHomeApplication> home;
-    Ptr<VirtualNetDevice> mnTun;
-    Ptr<VirtualNetDevice> haTun;
+    Tunnel tun;
     Ipv6Address haAddr;
 
     // Role events.
@@ -153,102 +138,10 @@ struct Run
     double lastDownOld = -1, lastUpOld = -1;
     uint32_t assocs = 0;
 
-    // Traffic.
-    uint32_t downSent = 0, upSent = 0;
-    uint32_t downTunRejected = 0, upTunRejected = 0; // the core refused the inner packet
-    std::vector<Rx> downRx, upRx;
-    std::set<uint32_t> downSeen, upSeen;
-
-    std::vector<std::string> log; // the printed progress lines
+    Traffic traffic; // numbered CN <-> MN packets
 };
 
 Run g;
-
-void
-Progress(const std::string& what)
-{
-    std::ostringstream o;
-    o << "[" << std::fixed << std::setprecision(3) << std::setw(7)
-      << Simulator::Now().GetSeconds() << " s] " << what;
-    std::cout << o.str() << std::endl;
-    g.log.push_back(o.str());
-}
-
-std::string
-Ms(double from, double to)
-{
-    if (from < 0 || to < 0)
-    {
-        return "null";
-    }
-    std::ostringstream o;
-    o << std::fixed << std::setprecision(1) << (to - from) * 1000.0;
-    return o.str();
-}
-
-std::string
-Sec(double t)
-{
-    if (t < 0)
-    {
-        return "null";
-    }
-    std::ostringstream o;
-    o << std::fixed << std::setprecision(4) << t;
-    return o.str();
-}
-
-// ---- The tunnel: VirtualNetDevice <-> the applications ----------------------------------
-
-/** Only global unicast goes into the tunnel (no link-local or multicast ND chatter). */
-bool
-Tunnelable(Ptr<Packet> p)
-{
-    Ipv6Header h;
-    if (p->PeekHeader(h) == 0)
-    {
-        return false;
-    }
-    Ipv6Address d = h.GetDestination();
-    return !d.IsMulticast() && !d.IsLinkLocal() && !d.IsLocalhost();
-}
-
-bool
-MnTunSend(Ptr<Packet> p, const Address&, const Address&, uint16_t)
-{
-    if (!Tunnelable(p))
-    {
-        return false;
-    }
-    int rc = g.mn->SendInner(p);
-    if (rc != 0)
-    {
-        g.upTunRejected++;
-    }
-    return rc == 0;
-}
-
-bool
-HaTunSend(Ptr<Packet> p, const Address&, const Address&, uint16_t)
-{
-    if (!Tunnelable(p))
-    {
-        return false;
-    }
-    int rc = g.home->SendToMobile(p);
-    if (rc != 0)
-    {
-        g.downTunRejected++;
-    }
-    return rc == 0;
-}
-
-void
-TunDeliver(Ptr<VirtualNetDevice> dev, Ptr<const Packet> inner)
-{
-    dev->Receive(inner->Copy(), Ipv6L3Protocol::PROT_NUMBER, dev->GetAddress(), dev->GetAddress(),
-                 NetDevice::PACKET_HOST);
-}
 
 // ---- Role events -------------------------------------------------------------------------
 
@@ -409,35 +302,12 @@ OnDeAssoc(Mac48Address bssid)
 {
     g.deassoc = Simulator::Now().GetSeconds();
     g.lastBeaconOld = g.lastBeacon;
-    g.lastDownOld = g.downRx.empty() ? -1 : g.downRx.back().t;
-    g.lastUpOld = g.upRx.empty() ? -1 : g.upRx.back().t;
+    g.lastDownOld = g.traffic.down.rx.empty() ? -1 : g.traffic.down.rx.back().t;
+    g.lastUpOld = g.traffic.up.rx.empty() ? -1 : g.traffic.up.rx.back().t;
     int ap = ApIndex(bssid);
     std::ostringstream o;
     o << "Wi-Fi: lost " << (ap >= 0 ? g.aps[ap].name : "?") << " (beacon loss), scanning";
     Progress(o.str());
-}
-
-/** IPv6 drops on every node, counted by reason; the first few printed. */
-std::map<std::string, uint32_t> g_ipDrops;
-
-void
-OnIpDrop(std::string ctx,
-         const Ipv6Header& h,
-         Ptr<const Packet>,
-         Ipv6L3Protocol::DropReason reason,
-         Ptr<Ipv6>,
-         uint32_t iface)
-{
-    std::string node = ctx.substr(0, ctx.find("/$"));
-    std::ostringstream k;
-    k << node << " reason " << reason;
-    if (g_ipDrops[k.str()]++ < 3)
-    {
-        std::ostringstream o;
-        o << "ip drop at " << node << " if " << iface << ": " << h.GetSource() << " -> "
-          << h.GetDestination() << " reason " << reason;
-        Progress(o.str());
-    }
 }
 
 void
@@ -448,209 +318,20 @@ OnBeacon(Time t)
 
 // ---- Traffic -------------------------------------------------------------------------------
 
-Ptr<Packet>
-Numbered(uint32_t seq)
-{
-    uint8_t b[12];
-    b[0] = static_cast<uint8_t>(seq >> 24);
-    b[1] = static_cast<uint8_t>(seq >> 16);
-    b[2] = static_cast<uint8_t>(seq >> 8);
-    b[3] = static_cast<uint8_t>(seq);
-    uint64_t ns = static_cast<uint64_t>(Simulator::Now().GetNanoSeconds());
-    for (int i = 0; i < 8; i++)
-    {
-        b[4 + i] = static_cast<uint8_t>(ns >> (56 - 8 * i));
-    }
-    return Create<Packet>(b, sizeof b);
-}
-
+/** The first packet each way that arrives after the new association. */
 void
-SendTick(Ptr<Socket> cn, Ptr<Socket> mnSock, Ipv6Address cnAddr)
+OnRx(bool down, uint32_t seq, double now)
 {
-    cn->SendTo(Numbered(g.downSent), 0, Inet6SocketAddress(Ipv6Address(kHoa), kAppPort));
-    g.downSent++;
-    mnSock->SendTo(Numbered(g.upSent), 0, Inet6SocketAddress(cnAddr, kAppPort));
-    g.upSent++;
-    if (Simulator::Now().GetSeconds() + kPeriodS < g.trafficStop)
+    if (g.assocNew >= 0 && now >= g.assocNew)
     {
-        Simulator::Schedule(Seconds(kPeriodS), &SendTick, cn, mnSock, cnAddr);
-    }
-}
-
-void
-OnRecv(bool down, Ptr<Socket> s)
-{
-    Ptr<Packet> p;
-    while ((p = s->Recv()))
-    {
-        uint8_t b[12];
-        if (p->CopyData(b, sizeof b) < 4)
+        double& first = down ? g.firstDown : g.firstUp;
+        if (first < 0)
         {
-            continue;
-        }
-        uint32_t seq = (uint32_t(b[0]) << 24) | (uint32_t(b[1]) << 16) | (uint32_t(b[2]) << 8) |
-                       b[3];
-        double now = Simulator::Now().GetSeconds();
-        auto& seen = down ? g.downSeen : g.upSeen;
-        if (!seen.insert(seq).second)
-        {
-            continue;
-        }
-        (down ? g.downRx : g.upRx).push_back({now, seq});
-        if (g.assocNew >= 0 && now >= g.assocNew)
-        {
-            double& first = down ? g.firstDown : g.firstUp;
-            if (first < 0)
-            {
-                first = now;
-                Progress(std::string("data: first ") + (down ? "CN -> MN" : "MN -> CN") +
-                         " packet on the new path, seq " + std::to_string(seq));
-            }
+            first = now;
+            Progress(std::string("data: first ") + (down ? "CN -> MN" : "MN -> CN") +
+                     " packet on the new path, seq " + std::to_string(seq));
         }
     }
-}
-
-void
-Heartbeat()
-{
-    std::ostringstream o;
-    o << "progress: CN->MN " << g.downRx.size() << "/" << g.downSent << ", MN->CN "
-      << g.upRx.size() << "/" << g.upSent << " received, MN " << g.mn->GetStateName();
-    Progress(o.str());
-    if (Simulator::Now().GetSeconds() + 1.0 < g.duration)
-    {
-        Simulator::Schedule(Seconds(1.0), &Heartbeat);
-    }
-}
-
-// ---- Setup helpers -------------------------------------------------------------------------
-
-uint32_t
-AddIf(Ptr<Node> n, Ptr<NetDevice> d, const char* addr, bool forwarding)
-{
-    Ptr<Ipv6> ip = n->GetObject<Ipv6>();
-    int32_t i = ip->GetInterfaceForDevice(d);
-    if (i < 0)
-    {
-        i = static_cast<int32_t>(ip->AddInterface(d));
-    }
-    if (addr)
-    {
-        ip->AddAddress(i, Ipv6InterfaceAddress(Ipv6Address(addr), Ipv6Prefix(64)));
-    }
-    ip->SetForwarding(i, forwarding);
-    ip->SetUp(i);
-    return static_cast<uint32_t>(i);
-}
-
-Ptr<Ipv6StaticRouting>
-Routing(Ptr<Node> n)
-{
-    Ipv6StaticRoutingHelper rh;
-    return rh.GetStaticRouting(n->GetObject<Ipv6>());
-}
-
-std::string
-Hex(const uint8_t* b, size_t n)
-{
-    std::ostringstream o;
-    o << "0x";
-    for (size_t i = 0; i < n; i++)
-    {
-        o << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(b[i]);
-    }
-    return o.str();
-}
-
-/** Wireshark's esp_sa rows for the MN's active SA (WIRESHARK-NOTES.md); "" if unknown. */
-std::string
-EspSaRows(const mip6tls_esp_keys& k, Ipv6Address ha)
-{
-    const mip6tls_suite_info* s = mip6tls_suite_find(k.suite);
-    if (!s)
-    {
-        return "";
-    }
-    std::string enc;
-    switch (s->enc)
-    {
-    case MIP6TLS_ENC_NULL:
-        enc = "NULL";
-        break;
-    case MIP6TLS_ENC_3DES_CBC:
-        enc = "TripleDES-CBC [RFC2451]";
-        break;
-    case MIP6TLS_ENC_AES128_CBC:
-        enc = "AES-CBC [RFC3602]";
-        break;
-    case MIP6TLS_ENC_AES128_GCM:
-        enc = "AES-GCM with 16 octet ICV [RFC4106]";
-        break;
-    default:
-        return ""; // ChaCha20-Poly1305 for ESP is not in tshark 4.0
-    }
-    std::string auth;
-    switch (s->integ)
-    {
-    case MIP6TLS_INTEG_NONE:
-        auth = "NULL";
-        break;
-    case MIP6TLS_INTEG_HMAC_SHA1_96:
-        auth = "HMAC-SHA-1-96 [RFC2404]";
-        break;
-    default:
-        auth = "ANY 96 bit authentication [no checking]";
-        break;
-    }
-    std::ostringstream haS;
-    haS << ha;
-    std::ostringstream o;
-    // Wireshark reads PType (RFC 6618 §6.1) and SPI together as the 32-bit ESP SPI field.
-    const uint32_t ptypes[2] = {8, 1}; // 8: mobility header (BU/BA), 1: ESP-protected data
-    for (uint32_t pt : ptypes)
-    {
-        char spi[16];
-        std::snprintf(spi, sizeof spi, "0x%08x", (pt << 28) | k.spi);
-        std::string ikeyUp = s->ikey_len ? Hex(k.mn_to_ha_ikey, k.ikey_len) : "";
-        std::string ikeyDn = s->ikey_len ? Hex(k.ha_to_mn_ikey, k.ikey_len) : "";
-        // MN -> HA (any CoA to the HA) and HA -> MN: each direction has its own keys.
-        o << "\"IPv6\",\"*\",\"" << haS.str() << "\",\"" << spi << "\",\"" << enc << "\",\""
-          << (k.ekey_len ? Hex(k.mn_to_ha_ekey, k.ekey_len) : "") << "\",\"" << auth << "\",\""
-          << ikeyUp << "\"\n";
-        o << "\"IPv6\",\"" << haS.str() << "\",\"*\",\"" << spi << "\",\"" << enc << "\",\""
-          << (k.ekey_len ? Hex(k.ha_to_mn_ekey, k.ekey_len) : "") << "\",\"" << auth << "\",\""
-          << ikeyDn << "\"\n";
-    }
-    return o.str();
-}
-
-void
-WriteDat(const std::string& path, const std::vector<Rx>& rx)
-{
-    std::ofstream f(path);
-    for (const auto& r : rx)
-    {
-        f << std::fixed << std::setprecision(4) << r.t << ' ' << r.seq << '\n';
-    }
-}
-
-/** Longest run of consecutive missing sequence numbers among those sent. */
-uint32_t
-LongestGap(const std::set<uint32_t>& seen, uint32_t sent)
-{
-    uint32_t best = 0, cur = 0;
-    for (uint32_t s = 0; s < sent; s++)
-    {
-        if (seen.count(s))
-        {
-            cur = 0;
-        }
-        else if (++cur > best)
-        {
-            best = cur;
-        }
-    }
-    return best;
 }
 
 } // namespace
@@ -783,21 +464,8 @@ main(int argc, char** argv)
     g.haAddr = Ipv6Address("2001:db8::1");
 
     // The tunnel devices: inner packets through the RFC 6618 data path.
-    g.haTun = CreateObject<VirtualNetDevice>();
-    g.haTun->SetAddress(Mac48Address::Allocate());
-    g.haTun->SetNeedsArp(false);
-    g.haTun->SetIsPointToPoint(true);
-    g.haTun->SetSendCallback(MakeCallback(&HaTunSend));
-    ha->AddDevice(g.haTun);
-    uint32_t haTunIf = AddIf(ha, g.haTun, "2001:db8:1::1", true); // home prefix behind the HA
-    g.mnTun = CreateObject<VirtualNetDevice>();
-    g.mnTun->SetAddress(Mac48Address::Allocate());
-    g.mnTun->SetNeedsArp(false);
-    g.mnTun->SetIsPointToPoint(true);
-    g.mnTun->SetSendCallback(MakeCallback(&MnTunSend));
-    mnNode->AddDevice(g.mnTun);
-    uint32_t mnTunIf = AddIf(mnNode, g.mnTun, kHoa, false);
-    (void)haTunIf;
+    g.tun.Install(ha, "2001:db8:1::1", mnNode, kHoa); // home prefix behind the HA
+    uint32_t mnTunIf = g.tun.mnTunIf;
 
     // Static routes.
     Routing(r0)->AddNetworkRouteTo("2001:db8:a::", Ipv6Prefix(64), "2001:db8:f:a::2", r0A);
@@ -819,35 +487,14 @@ main(int argc, char** argv)
     RouteHaVia(0);
 
     // The roles.
-    Mip6tlsHomeCredentials hc;
-    hc.chainPem = tpki_hac_ec_chain_pem;
-    hc.keyPem = tpki_ec_key_pem;
-    hc.mns.push_back({kNai, kPsk, Ipv6Address(kHoa)});
-    g.home = CreateObject<Mip6tlsHomeApplication>();
-    g.home->SetAttribute("Address", Ipv6AddressValue(g.haAddr));
-    g.home->SetAttribute("HomePrefix", Ipv6AddressValue(Ipv6Address("2001:db8:1::")));
-    g.home->SetCredentials(hc);
-    g.home->AssignStreams(stream++);
-    ha->AddApplication(g.home);
+    g.home = MakeHome(ha, g.haAddr, stream++);
     g.home->SetStartTime(Seconds(0.1));
-
-    Mip6tlsMnCredentials mc;
-    mc.trustAnchorsPem = tpki_ca_pem;
-    mc.hacName = "hac.example.com";
-    mc.nai = kNai;
-    mc.psk = kPsk;
-    g.mn = CreateObject<Mip6tlsMnApplication>();
-    g.mn->SetAttribute("HacAddress", Ipv6AddressValue(g.haAddr));
-    g.mn->SetAttribute("CareOfAddress", Ipv6AddressValue(g.aps[0].coa));
-    g.mn->SetCredentials(mc);
-    g.mn->AssignStreams(stream++);
-    mnNode->AddApplication(g.mn);
+    g.mn = MakeMn(mnNode, g.haAddr, g.aps[0].coa, stream++);
     g.mn->SetStartTime(Seconds(0.5));
 
     g.home->TraceConnectWithoutContext("RoleEvent", MakeCallback(&OnRoleEvent));
     g.mn->TraceConnectWithoutContext("RoleEvent", MakeCallback(&OnRoleEvent));
-    g.home->TraceConnectWithoutContext("Deliver", MakeBoundCallback(&TunDeliver, g.haTun));
-    g.mn->TraceConnectWithoutContext("Deliver", MakeBoundCallback(&TunDeliver, g.mnTun));
+    g.tun.Connect(g.home, g.mn);
 
     Ptr<StaWifiMac> staMac =
         DynamicCast<StaWifiMac>(DynamicCast<WifiNetDevice>(staDev.Get(0))->GetMac());
@@ -855,29 +502,18 @@ main(int argc, char** argv)
     staMac->TraceConnectWithoutContext("DeAssoc", MakeCallback(&OnDeAssoc));
     staMac->TraceConnectWithoutContext("BeaconArrival", MakeCallback(&OnBeacon));
 
-    Config::Connect("/NodeList/*/$ns3::Ipv6L3Protocol/Drop", MakeCallback(&OnIpDrop));
+    CountIpDrops();
 
     // Traffic: CN <-> MN home address, one numbered packet each way every 20 ms.
-    Ipv6Address cnAddr("2001:db8::2");
-    Ptr<Socket> cnSock = Socket::CreateSocket(cn, UdpSocketFactory::GetTypeId());
-    cnSock->Bind(Inet6SocketAddress(cnAddr, kAppPort));
-    cnSock->SetRecvCallback(MakeBoundCallback(&OnRecv, false));
-    Ptr<Socket> mnSock = Socket::CreateSocket(mnNode, UdpSocketFactory::GetTypeId());
-    mnSock->Bind(Inet6SocketAddress(Ipv6Address(kHoa), kAppPort));
-    mnSock->SetRecvCallback(MakeBoundCallback(&OnRecv, true));
-    Simulator::Schedule(Seconds(g.trafficStart), &SendTick, cnSock, mnSock, cnAddr);
-    Simulator::Schedule(Seconds(1.0), &Heartbeat);
+    g.traffic.onRx = &OnRx;
+    g.traffic.Install(cn, Ipv6Address("2001:db8::2"), mnNode, Ipv6Address(kHoa));
+    g.traffic.Start(g.trafficStart, g.trafficStop);
+    StartHeartbeat(&g.traffic, g.mn, 1.0, g.duration);
 
     // Pcaps: the MN's Wi-Fi (802.11 + radiotap), the home node's LAN port, the tunnels (inner).
     phy.EnablePcap(g.out + "/mn-wifi.pcap", staDev.Get(0), false, true);
     csma.EnablePcap(g.out + "/home-lan.pcap", lan.Get(0), false, true);
-    PcapHelper ph;
-    Ptr<PcapFileWrapper> mnIn =
-        ph.CreateFile(g.out + "/mn-tunnel.pcap", std::ios::out, PcapHelper::DLT_RAW);
-    ph.HookDefaultSink<VirtualNetDevice>(g.mnTun, "Sniffer", mnIn);
-    Ptr<PcapFileWrapper> haIn =
-        ph.CreateFile(g.out + "/home-tunnel.pcap", std::ios::out, PcapHelper::DLT_RAW);
-    ph.HookDefaultSink<VirtualNetDevice>(g.haTun, "Sniffer", haIn);
+    g.tun.EnablePcap(g.out);
 
     std::cout << "wifi-handover: seed " << g.seed << ", " << g.duration << " s, MN moves at "
               << g.moveAt << " s, DAD " << g.dadMs << " ms, out " << g.out << std::endl;
@@ -898,67 +534,19 @@ main(int argc, char** argv)
         f << esp;
     }
 
-    WriteDat(g.out + "/rx-cn-to-mn.dat", g.downRx);
-    WriteDat(g.out + "/rx-mn-to-cn.dat", g.upRx);
-    uint32_t ipDrops = 0; // Ipv6L3Protocol Drop trace, all nodes
-    for (const auto& d : g_ipDrops)
-    {
-        ipDrops += d.second;
-    }
-    uint32_t downLost = g.downSent - static_cast<uint32_t>(g.downRx.size());
-    uint32_t upLost = g.upSent - static_cast<uint32_t>(g.upRx.size());
+    g.traffic.WriteDat(g.out);
+    uint32_t ipDrops = IpDrops(); // Ipv6L3Protocol Drop trace, all nodes
+    uint32_t downLost = g.traffic.down.Lost();
+    uint32_t upLost = g.traffic.up.Lost();
 
-    // gnuplot: received sequence number against time, one panel per direction, handover
-    // events marked.
-    {
-        std::ofstream gp(g.out + "/timeline.gp");
-        gp << "set terminal pngcairo size 1000,720 noenhanced\n"
-           << "set output '" << g.out << "/timeline.png'\n"
-           << "set multiplot layout 2,1 title 'mip6tls wifi-handover, seed " << g.seed
-           << ": numbered UDP packets received (one each way every 20 ms)'\n"
-           << "set xrange [0:" << g.duration << "]\nset yrange [0:*]\n"
-           << "set ylabel 'sequence number'\nset key right bottom\nset grid\n";
-        struct Mark
-        {
-            double t;
-            const char* label;
-            const char* color;
-        };
-        Mark marks[] = {{g.firstBound, "bound (AP A)", "gray40"},
-                        {g.lastBeaconOld, "last beacon AP A", "gray40"},
-                        {g.deassoc, "DeAssoc", "orange"},
-                        {g.assocNew, "Assoc AP B", "red"},
-                        {g.coaSet, "CoA + BU", "dark-green"},
-                        {g.baNew, "BA", "blue"}};
-        int n = 1;
-        for (const auto& m : marks)
-        {
-            if (m.t < 0)
-            {
-                continue;
-            }
-            gp << "set arrow " << n << " from " << m.t << ", graph 0 to " << m.t
-               << ", graph 1 nohead lc rgb '" << m.color << "' dt 2\n";
-            gp << "set label " << n << " '" << m.label << "' at " << m.t << ", graph "
-               << (1.0 - 0.08 * n) << " left offset 0.5,0 tc rgb '" << m.color << "'\n";
-            n++;
-        }
-        gp << "set title 'CN -> MN home address (HA tunnels to the CoA)'\n"
-           << "plot '" << g.out << "/rx-cn-to-mn.dat' using 1:2 with points pt 7 ps 0.35 "
-           << "lc rgb 'dark-violet' title 'received at the MN'\n"
-           << "set xlabel 'simulated time (s)'\n"
-           << "set title 'MN -> CN (reverse tunnel through the HA)'\n"
-           << "plot '" << g.out << "/rx-mn-to-cn.dat' using 1:2 with points pt 5 ps 0.35 "
-           << "lc rgb 'dark-cyan' title 'received at the CN'\n"
-           << "unset multiplot\n";
-    }
-    std::string gpCmd = "gnuplot '" + g.out + "/timeline.gp'";
-    bool png = std::system(gpCmd.c_str()) == 0;
-    if (!png)
-    {
-        std::cerr << "wifi-handover: gnuplot failed; timeline.gp and the .dat files are in "
-                  << g.out << std::endl;
-    }
+    // Received sequence number against time, one panel per direction, handover events marked.
+    bool png = PlotTimeline(g.out, "wifi-handover", g.seed, g.duration,
+                            {{g.firstBound, "bound (AP A)", "gray40"},
+                             {g.lastBeaconOld, "last beacon AP A", "gray40"},
+                             {g.deassoc, "DeAssoc", "orange"},
+                             {g.assocNew, "Assoc AP B", "red"},
+                             {g.coaSet, "CoA + BU", "dark-green"},
+                             {g.baNew, "BA", "blue"}});
 
     // summary.json
     std::ostringstream js;
@@ -1004,15 +592,7 @@ main(int argc, char** argv)
        << "    \"interruption_up_ms\": " << Ms(g.lastUpOld, g.firstUp) << "\n"
        << "  },\n"
        << "  \"traffic\": {\n"
-       << "    \"period_ms\": " << kPeriodS * 1000 << ",\n"
-       << "    \"cn_to_mn\": {\"sent\": " << g.downSent << ", \"received\": " << g.downRx.size()
-       << ", \"lost\": " << downLost << ", \"longest_gap\": "
-       << LongestGap(g.downSeen, g.downSent) << ", \"tunnel_refused\": " << g.downTunRejected
-       << "},\n"
-       << "    \"mn_to_cn\": {\"sent\": " << g.upSent << ", \"received\": " << g.upRx.size()
-       << ", \"lost\": " << upLost << ", \"longest_gap\": " << LongestGap(g.upSeen, g.upSent)
-       << ", \"tunnel_refused\": " << g.upTunRejected << "},\n"
-       << "    \"ipv6_drops\": " << ipDrops << "\n"
+       << g.traffic.Json(g.tun, ipDrops)
        << "  },\n"
        << "  \"outputs\": [\"mn-wifi.pcap\", \"home-lan.pcap\", \"mn-tunnel.pcap\", "
           "\"home-tunnel.pcap\", \"esp_sa\", \"timeline.png\", \"rx-cn-to-mn.dat\", "
@@ -1036,7 +616,7 @@ main(int argc, char** argv)
               << Ms(g.baNew, g.firstDown) << " ms after the BA (interruption "
               << Ms(g.lastDownOld, g.firstDown) << " ms downlink, "
               << Ms(g.lastUpOld, g.firstUp) << " ms uplink). Lost: " << downLost << " of "
-              << g.downSent << " CN -> MN, " << upLost << " of " << g.upSent
+              << g.traffic.down.sent << " CN -> MN, " << upLost << " of " << g.traffic.up.sent
               << " MN -> CN. Outputs in " << g.out << (png ? "" : " (no timeline.png)") << "."
               << std::endl;
 

@@ -1,0 +1,11 @@
+/*
+ * reinit.cc: the mip6tls reinit scenario (README.md next to this file). The program is shared
+ * with the other re-keying scenario: ../common/rekey-scenario.{h,cc}.
+ */
+#include "rekey-scenario.h"
+
+int
+main(int argc, char** argv)
+{
+    return mip6tls_scen::RunRekeyScenario(argc, argv, mip6tls_scen::RekeyMode::Reinit);
+}
