@@ -424,7 +424,8 @@ void mip6tls_cred_init(mip6tls_cred *c, uint8_t *arena, size_t cap)
     c->arena_cap = arena == NULL ? 0 : cap;
 }
 
-int mip6tls_cred_add_chain(mip6tls_cred *c, const uint8_t *in, size_t len)
+/* Certificates from PEM or DER, each handed to `fn`; all or nothing. */
+static int cred_add_certs(mip6tls_cred *c, const uint8_t *in, size_t len, cred_obj_fn fn)
 {
     cred_mark m;
     unsigned found;
@@ -432,7 +433,7 @@ int mip6tls_cred_add_chain(mip6tls_cred *c, const uint8_t *in, size_t len)
     if (c == NULL || in == NULL)
         return MIP6TLS_ERR_ARG;
     cred_mark_take(c, &m);
-    r = cred_each(c, &m, in, len, 1u << CRED_OBJ_CERT, CRED_OBJ_CERT, cred_take_cert, &found);
+    r = cred_each(c, &m, in, len, 1u << CRED_OBJ_CERT, CRED_OBJ_CERT, fn, &found);
     if (r == 0 && found == 0)
         r = MIP6TLS_CRED_NO_OBJECT;
     if (r != 0)
@@ -441,21 +442,14 @@ int mip6tls_cred_add_chain(mip6tls_cred *c, const uint8_t *in, size_t len)
     return 0;
 }
 
+int mip6tls_cred_add_chain(mip6tls_cred *c, const uint8_t *in, size_t len)
+{
+    return cred_add_certs(c, in, len, cred_take_cert);
+}
+
 int mip6tls_cred_add_anchors(mip6tls_cred *c, const uint8_t *in, size_t len)
 {
-    cred_mark m;
-    unsigned found;
-    int r;
-    if (c == NULL || in == NULL)
-        return MIP6TLS_ERR_ARG;
-    cred_mark_take(c, &m);
-    r = cred_each(c, &m, in, len, 1u << CRED_OBJ_CERT, CRED_OBJ_CERT, cred_take_anchor, &found);
-    if (r == 0 && found == 0)
-        r = MIP6TLS_CRED_NO_OBJECT;
-    if (r != 0)
-        return cred_rollback(c, &m, r);
-    c->reason = MIP6TLS_CRED_OK;
-    return 0;
+    return cred_add_certs(c, in, len, cred_take_anchor);
 }
 
 int mip6tls_cred_set_key(mip6tls_cred *c, const uint8_t *in, size_t len)
