@@ -497,30 +497,23 @@ Mip6tlsHomeApplication::HandleSendSpace(Ptr<Socket> sock, uint32_t /* avail */)
 void
 Mip6tlsHomeApplication::HandleUdpRead(Ptr<Socket> sock)
 {
-    Ptr<Packet> p;
-    Address from;
-    std::vector<uint8_t> buf;
     mip6tls_endpoint local = ToEndpoint(m_address, m_port);
-    while ((p = sock->RecvFrom(from)))
-    {
+    mip6tlsutil::ForEachDatagram(sock, [&](uint8_t* buf, size_t len, const Address& from) {
         if (!m_running)
         {
-            continue;
+            return;
         }
-        buf.resize(p->GetSize());
-        p->CopyData(buf.data(), buf.size());
         mip6tls_endpoint remote = ToEndpoint(from);
         // Decrypted in place: DELIVER actions point into buf until DrainHa() returns.
-        mip6tls_ha_recv(&m_ha, NowMs(), &local, &remote, buf.data(), buf.size(), &m_haOb);
+        mip6tls_ha_recv(&m_ha, NowMs(), &local, &remote, buf, len, &m_haOb);
         DrainHa();
-    }
+    });
 }
 
 int
 Mip6tlsHomeApplication::SendToMobile(Ptr<const Packet> pkt)
 {
-    std::vector<uint8_t> buf(pkt->GetSize());
-    pkt->CopyData(buf.data(), buf.size());
+    std::vector<uint8_t> buf = mip6tlsutil::Bytes(pkt);
     int rc = mip6tls_ha_send(&m_ha, NowMs(), buf.data(), buf.size(), &m_haOb);
     DrainHa();
     return rc;

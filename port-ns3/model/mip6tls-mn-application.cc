@@ -442,29 +442,22 @@ Mip6tlsMnApplication::HandleSendSpace(Ptr<Socket> sock, uint32_t /* avail */)
 void
 Mip6tlsMnApplication::HandleUdpRead(Ptr<Socket> sock)
 {
-    Ptr<Packet> p;
-    Address from;
-    std::vector<uint8_t> buf;
-    while ((p = sock->RecvFrom(from)))
-    {
+    mip6tlsutil::ForEachDatagram(sock, [&](uint8_t* buf, size_t len, const Address& from) {
         if (!m_running)
         {
-            continue;
+            return;
         }
-        buf.resize(p->GetSize());
-        p->CopyData(buf.data(), buf.size());
         mip6tls_endpoint remote = ToEndpoint(from);
         // Decrypted in place: DELIVER actions point into buf until Drain() returns.
-        mip6tls_mn_recv(&m_mn, NowMs(), &m_coa, &remote, buf.data(), buf.size(), &m_ob);
+        mip6tls_mn_recv(&m_mn, NowMs(), &m_coa, &remote, buf, len, &m_ob);
         Drain();
-    }
+    });
 }
 
 int
 Mip6tlsMnApplication::SendInner(Ptr<const Packet> pkt)
 {
-    std::vector<uint8_t> buf(pkt->GetSize());
-    pkt->CopyData(buf.data(), buf.size());
+    std::vector<uint8_t> buf = mip6tlsutil::Bytes(pkt);
     int rc = mip6tls_mn_send(&m_mn, NowMs(), buf.data(), buf.size(), &m_ob);
     Drain();
     return rc;

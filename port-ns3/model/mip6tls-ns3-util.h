@@ -12,6 +12,7 @@
 #include "ns3/inet6-socket-address.h"
 #include "ns3/ipv4-address.h"
 #include "ns3/ipv6-address.h"
+#include "ns3/packet.h"
 #include "ns3/socket.h"
 
 #include <algorithm>
@@ -131,6 +132,35 @@ struct TcpStream
         Flush();
     }
 };
+
+/** The octets of `pkt`, copied out (the core reads and writes plain buffers). */
+inline std::vector<uint8_t>
+Bytes(Ptr<const Packet> pkt)
+{
+    std::vector<uint8_t> buf(pkt->GetSize());
+    pkt->CopyData(buf.data(), buf.size());
+    return buf;
+}
+
+/**
+ * Reads every datagram waiting on `sock` and hands each, with its sender, to
+ * `handle(uint8_t* buf, size_t len, const Address& from)`. The buffer is writable (the core
+ * decrypts in place) and stays valid until `handle` returns.
+ */
+template <typename Handler>
+void
+ForEachDatagram(Ptr<Socket> sock, Handler handle)
+{
+    Ptr<Packet> p;
+    Address from;
+    std::vector<uint8_t> buf;
+    while ((p = sock->RecvFrom(from)))
+    {
+        buf.resize(p->GetSize());
+        p->CopyData(buf.data(), buf.size());
+        handle(buf.data(), buf.size(), from);
+    }
+}
 
 } // namespace mip6tlsutil
 } // namespace ns3
