@@ -268,8 +268,8 @@ Mip6tlsHomeApplication::StopApplication()
     {
         if (!c.second.closed)
         {
+            c.second.closed = true; // first: Close may call back
             c.second.sock->Close();
-            c.second.closed = true;
         }
     }
 }
@@ -458,8 +458,8 @@ Mip6tlsHomeApplication::HandleTcpClose(Ptr<Socket> sock)
     bool report = !s.closedByCore;
     if (!s.closed)
     {
+        s.closed = true; // first: Close may call back (RST -> error close)
         sock->Close();
-        s.closed = true;
     }
     // Forget the connection from a fresh event: ns-3 is still inside this socket's code.
     Simulator::ScheduleNow(&Mip6tlsHomeApplication::ReportTcpClosed, this,

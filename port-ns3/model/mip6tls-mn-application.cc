@@ -236,8 +236,8 @@ Mip6tlsMnApplication::StopApplication()
     }
     if (m_tcp.sock && !m_tcp.closed)
     {
+        m_tcp.closed = true; // first: Close may call back (RST -> error close)
         m_tcp.sock->Close();
-        m_tcp.closed = true;
     }
 }
 
@@ -420,8 +420,8 @@ Mip6tlsMnApplication::HandleTcpClose(Ptr<Socket> sock)
     bool report = !m_tcp.closedByCore;
     if (!m_tcp.closed)
     {
+        m_tcp.closed = true; // first: Close may call back (RST -> error close)
         m_tcp.sock->Close();
-        m_tcp.closed = true;
     }
     if (report)
     {

@@ -114,8 +114,8 @@ struct TcpStream
         }
         if (!closed && closeWhenDrained && pending.empty())
         {
+            closed = true; // first: Close may call back into us (RST, error close)
             sock->Close();
-            closed = true;
         }
     }
 
