@@ -24,9 +24,13 @@
 #include "ns3/command-line.h"
 #include "ns3/config.h"
 #include "ns3/csma-helper.h"
+#include "ns3/double.h"
+#include "ns3/enum.h"
+#include "ns3/error-model.h"
 #include "ns3/global-value.h"
 #include "ns3/internet-stack-helper.h"
 #include "ns3/point-to-point-helper.h"
+#include "ns3/pointer.h"
 #include "ns3/rng-seed-manager.h"
 #include "ns3/simulator.h"
 #include "ns3/string.h"
@@ -34,7 +38,9 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -74,6 +80,7 @@ struct RekeyRun
     uint32_t rekeyMargin = 10;  // HomeApplication RekeyMargin (HA's BA 176 on validity)
     uint32_t bindLifetime = 0;  // MN BindingLifetime (0: the core's 600)
     double rekeyAt = 3.0;       // Reinit: when the home application asks for a new SA
+    double lossRate = 0.3;      // Lossy: RateErrorModel ErrorRate on both access receivers
     std::string out;
 
     Ptr<Mip6tlsMnApplication> mn;
@@ -91,7 +98,9 @@ struct RekeyRun
     double t176 = -1;          // first BA 176 received
     double tHaRekey = -1;      // first HA REKEY_REQUESTED
     double firstBound = -1;
-    std::vector<Timed> buTimes, baTimes; // BU_SENT (seq), accepted BA (status)
+    std::vector<Timed> buTimes, baTimes; // BU_SENT (SPI), accepted BA (SPI)
+    std::vector<uint32_t> buRtxCount;    // BU_SENT: retransmission count (arg >> 32)
+    uint32_t dropToMn = 0, dropToR0 = 0; // Lossy: packets the error models dropped
 };
 
 RekeyRun r;
@@ -194,8 +203,12 @@ OnMnEvent(uint16_t event, uint32_t conn, uint64_t arg, double now)
         uint64_t rtx = arg >> 32;
         r.buRetx += rtx > 0 ? 1 : 0;
         r.buTimes.push_back({now, static_cast<uint32_t>(conn)});
-        o << "MN: BU sent under SPI " << HexSpi(conn) << ", seq " << (arg & 0xffff)
-          << (rtx ? " (retransmission)" : "");
+        r.buRtxCount.push_back(static_cast<uint32_t>(rtx));
+        o << "MN: BU sent under SPI " << HexSpi(conn) << ", seq " << (arg & 0xffff);
+        if (rtx)
+        {
+            o << " (retransmission " << rtx << ")";
+        }
         break;
     }
     case MIP6TLS_MN_EV_BA_RECEIVED: {
@@ -318,6 +331,149 @@ FirstAfter(const std::vector<Timed>& v, double t, uint32_t* val = nullptr)
     return -1;
 }
 
+void
+CountDropToMn(Ptr<const Packet>)
+{
+    r.dropToMn++;
+}
+
+void
+CountDropToR0(Ptr<const Packet>)
+{
+    r.dropToR0++;
+}
+
+/** RFC 6275 §11.8 gap before retransmission i (1-based) of a first registration: 1.5 s
+ * (InitialBindackTimeoutFirstReg) doubling up to MAX_BINDACK_TIMEOUT (32 s). */
+double
+BackoffS(size_t i)
+{
+    double t = MIP6TLS_INITIAL_BINDACK_TIMEOUT_FIRST_MS / 1000.0;
+    for (size_t k = 1; k < i; k++)
+    {
+        t = std::min(t * 2, MIP6TLS_MAX_BINDACK_TIMEOUT_MS / 1000.0);
+    }
+    return t;
+}
+
+/** Lossy mode: summary.json, timeline and the summary line; returns the exit code. */
+int
+LossySummary(const std::string& finalState, uint32_t ipDrops)
+{
+    const double mnStart = 0.5;
+    // The first registration: the BUs sent before the first accepted BA (all if none).
+    std::vector<double> bus;
+    std::vector<uint32_t> rtx;
+    for (size_t i = 0; i < r.buTimes.size(); i++)
+    {
+        if (r.firstBound < 0 || r.buTimes[i].t < r.firstBound)
+        {
+            bus.push_back(r.buTimes[i].t);
+            rtx.push_back(r.buRtxCount[i]);
+        }
+    }
+    bool backoffOk = !bus.empty() && rtx[0] == 0;
+    std::ostringstream gaps, want, rtxs, times;
+    for (size_t i = 0; i < bus.size(); i++)
+    {
+        times << (i ? ", " : "") << Sec(bus[i]);
+        rtxs << (i ? ", " : "") << rtx[i];
+        if (i == 0)
+        {
+            continue;
+        }
+        double g = bus[i] - bus[i - 1];
+        gaps << (i > 1 ? ", " : "") << Sec(g);
+        want << (i > 1 ? ", " : "") << Sec(BackoffS(i));
+        if (std::fabs(g - BackoffS(i)) > 0.001 || rtx[i] != i)
+        {
+            backoffOk = false;
+        }
+    }
+    double tTls = r.tlsUp.empty() ? -1 : r.tlsUp.front().t;
+    double tProv = r.provisioned.empty() ? -1 : r.provisioned.front().t;
+    double tFirstBu = bus.empty() ? -1 : bus.front();
+    // Delivery over the packets sent once the MN was bound (before it nothing can pass).
+    uint32_t s0 = r.firstBound >= 0 ? r.traffic.SeqAt(r.firstBound) : 0;
+    uint32_t downSent = r.traffic.down.sent, upSent = r.traffic.up.sent;
+    uint32_t downAfter = r.firstBound >= 0 && downSent > s0 ? downSent - s0 : 0;
+    uint32_t upAfter = r.firstBound >= 0 && upSent > s0 ? upSent - s0 : 0;
+    uint32_t downLostAfter = downAfter ? r.traffic.down.LostIn(s0, downSent) : 0;
+    uint32_t upLostAfter = upAfter ? r.traffic.up.LostIn(s0, upSent) : 0;
+    auto pct = [](uint32_t got, uint32_t of) {
+        std::ostringstream o;
+        o.setf(std::ios::fixed);
+        o.precision(1);
+        o << (of ? 100.0 * got / of : 0.0);
+        return o.str();
+    };
+    uint32_t downRx = static_cast<uint32_t>(r.traffic.down.rx.size());
+    uint32_t upRx = static_cast<uint32_t>(r.traffic.up.rx.size());
+
+    std::vector<Mark> marks = {{tTls, "TLS up", "gray40"},
+                               {tProv, "SA provisioned", "dark-green"},
+                               {tFirstBu, "first BU", "orange"},
+                               {r.firstBound, "bound (first BA)", "blue"}};
+    bool png = PlotTimeline(r.out, r.name, r.seed, r.duration, marks);
+
+    const mip6tls_sa* sa = mip6tls_mn_active_sa(&r.mn->GetContext());
+    const mip6tls_suite_info* suite = sa ? mip6tls_suite_find(sa->keys.suite) : nullptr;
+    std::ostringstream js;
+    js << "{\n"
+       << "  \"scenario\": \"" << r.name << "\",\n"
+       << "  \"seed\": " << r.seed << ",\n"
+       << "  \"duration_s\": " << r.duration << ",\n"
+       << "  \"config\": {\"loss_rate\": " << r.lossRate
+       << ", \"error_unit\": \"packet\", \"where\": \"receive side of both access devices\""
+       << ", \"mn_start_s\": " << Sec(mnStart) << "},\n"
+       << "  \"suite\": \"" << (suite ? suite->name : "none") << "\",\n"
+       << "  \"spi_final\": " << (sa ? sa->keys.spi : 0) << ",\n"
+       << "  \"bootstrap\": {\"attempts\": " << r.mn->GetBootstrapAttempts()
+       << ", \"round_trips\": " << r.mn->GetBootstrapRoundTrips()
+       << ", \"sa_provisioned\": " << r.provisioned.size()
+       << ", \"t_tls_up_s\": " << Sec(tTls) << ", \"t_provisioned_s\": " << Sec(tProv)
+       << ", \"need_bootstrap\": " << JsonTimes(r.needBoot, "reason", true)
+       << ", \"tls\": " << JsonTimes(r.tlsUp, "resumed", false) << "},\n"
+       << "  \"registration\": {\"t_first_bu_s\": " << Sec(tFirstBu)
+       << ", \"t_bound_s\": " << Sec(r.firstBound)
+       << ", \"time_to_bound_s\": " << (r.firstBound >= 0 ? Sec(r.firstBound - mnStart) : "null")
+       << ", \"bu_until_first_ba\": " << bus.size() << ", \"bu_times_s\": [" << times.str()
+       << "], \"bu_rtx\": [" << rtxs.str() << "], \"bu_gaps_s\": [" << gaps.str()
+       << "], \"expected_gaps_s\": [" << want.str()
+       << "], \"backoff_ok\": " << (backoffOk ? "true" : "false") << "},\n"
+       << "  \"binding\": {\"bu_sent\": " << r.buSent << ", \"bu_retransmissions\": " << r.buRetx
+       << ", \"ba_accepted\": " << r.baAccepted << ", \"ba_176\": " << r.ba176
+       << ", \"ha_bindings\": " << r.home->GetBindingCount() << ", \"mn_final_state\": \""
+       << finalState << "\"},\n"
+       << "  \"access_link\": {\"dropped_r0_to_mn\": " << r.dropToMn
+       << ", \"dropped_mn_to_r0\": " << r.dropToR0 << "},\n"
+       << "  \"delivery_after_bound\": {\"cn_to_mn\": {\"sent\": " << downAfter
+       << ", \"received\": " << downAfter - downLostAfter << "}, \"mn_to_cn\": {\"sent\": "
+       << upAfter << ", \"received\": " << upAfter - upLostAfter << "}},\n"
+       << "  \"traffic\": {\n"
+       << r.traffic.Json(r.tun, ipDrops) << "  },\n"
+       << "  \"outputs\": [\"home-lan.pcap\", \"mn-access.pcap\", \"r0-access.pcap\", "
+          "\"mn-tunnel.pcap\", \"home-tunnel.pcap\", \"esp_sa\", \"timeline.png\", "
+          "\"rx-cn-to-mn.dat\", \"rx-mn-to-cn.dat\"]\n"
+       << "}\n";
+    {
+        std::ofstream f(r.out + "/summary.json");
+        f << js.str();
+    }
+
+    std::cout << "\n" << r.name << " summary (seed " << r.seed << ", loss " << r.lossRate
+              << " each way): " << r.mn->GetBootstrapAttempts() << " bootstrap attempt(s), TLS up at "
+              << Sec(tTls) << " s, bound at " << Sec(r.firstBound) << " s ("
+              << (r.firstBound >= 0 ? Sec(r.firstBound - mnStart) : "never") << " s after start); "
+              << bus.size() << " BU transmission(s) until the first BA, gaps [" << gaps.str()
+              << "] s (expected [" << want.str() << "]" << (backoffOk ? ", ok" : ", WRONG")
+              << "); CN -> MN " << downRx << " of " << downSent << " received ("
+              << pct(downRx, downSent) << " %), MN -> CN " << upRx << " of " << upSent << " ("
+              << pct(upRx, upSent) << " %); MN " << finalState << ". Outputs in " << r.out
+              << (png ? "" : " (no timeline.png)") << "." << std::endl;
+    return 0;
+}
+
 } // namespace
 
 int
@@ -325,10 +481,19 @@ RunRekeyScenario(int argc, char** argv, RekeyMode mode)
 {
     r.mode = mode;
     bool validity = mode == RekeyMode::Validity;
-    r.name = validity ? "sa-renewal" : "reinit";
+    bool lossy = mode == RekeyMode::Lossy;
+    r.name = validity ? "sa-renewal" : (lossy ? "lossy-access" : "reinit");
     if (validity)
     {
         r.duration = 40.0;
+    }
+    else if (lossy)
+    {
+        r.duration = 30.0;
+        r.saLifetime = 86400;
+        r.renewMargin = 0;
+        r.rekeyMargin = 0;
+        r.bindLifetime = 0;
     }
     else
     {
@@ -341,7 +506,11 @@ RunRekeyScenario(int argc, char** argv, RekeyMode mode)
     r.out = r.name + "-out";
 
     CommandLine cmd(__FILE__);
-    cmd.Usage(validity ? "mip6tls sa-renewal: the MN's SA has a short validity; the MN gets a "
+    cmd.Usage(lossy ? "mip6tls lossy-access: heavy packet loss on the MN's access link (both "
+                      "directions, from the start); the bootstrap TCP retransmits and the BU "
+                      "is retransmitted with the RFC 6275 back-off until a BA gets through "
+                      "(scenarios/lossy-access/README.md)."
+              : validity ? "mip6tls sa-renewal: the MN's SA has a short validity; the MN gets a "
                          "new one from the HAC before the end (make-before-break) while a CN "
                          "streams UDP to it (scenarios/sa-renewal/README.md)."
                        : "mip6tls reinit: the home application asks for a new SA "
@@ -362,14 +531,23 @@ RunRekeyScenario(int argc, char** argv, RekeyMode mode)
                  r.rekeyMargin);
     cmd.AddValue("bindingLifetime", "binding lifetime the MN asks for (s; 0: 600)",
                  r.bindLifetime);
-    if (!validity)
+    if (lossy)
+    {
+        cmd.AddValue("lossRate",
+                     "packet error rate on each access receiver (RateErrorModel, 0 <= r < 1)",
+                     r.lossRate);
+    }
+    if (mode == RekeyMode::Reinit)
     {
         cmd.AddValue("rekeyAt", "when the home application calls RequestRekey (s)", r.rekeyAt);
     }
     cmd.Parse(argc, argv);
-    if (r.duration < 3.0 || r.saLifetime < 1 || (!validity && r.rekeyAt < 1.0))
+    if (r.duration < 3.0 || r.saLifetime < 1 || r.rekeyAt < 1.0 || r.lossRate < 0 ||
+        r.lossRate >= 1)
     {
-        std::cerr << r.name << ": need --duration >= 3, --saLifetime >= 1, --rekeyAt >= 1"
+        std::cerr << r.name
+                  << ": need --duration >= 3, --saLifetime >= 1, --rekeyAt >= 1, "
+                     "0 <= --lossRate < 1"
                   << std::endl;
         return 2;
     }
@@ -413,6 +591,22 @@ RunRekeyScenario(int argc, char** argv, RekeyMode mode)
     uint32_t r0Lan = AddIf(r0, lan.Get(2), "2001:db8::3", true);
     AddIf(r0, access.Get(0), "2001:db8:a::1", true);
     uint32_t mnIf = AddIf(mnNode, access.Get(1), "2001:db8:a::5", false); // the CoA
+    if (lossy)
+    {
+        // Loss from the start, each direction on its receiver: R0 -> MN on the MN's device,
+        // MN -> R0 on R0's. One random stream each, so the seed decides which packets go.
+        for (int i = 0; i < 2; i++)
+        {
+            Ptr<RateErrorModel> em = CreateObject<RateErrorModel>();
+            em->SetAttribute("ErrorUnit", EnumValue(RateErrorModel::ERROR_UNIT_PACKET));
+            em->SetAttribute("ErrorRate", DoubleValue(r.lossRate));
+            em->AssignStreams(stream++);
+            access.Get(i)->SetAttribute("ReceiveErrorModel", PointerValue(em));
+            access.Get(i)->TraceConnectWithoutContext(
+                "PhyRxDrop",
+                MakeCallback(i ? &CountDropToMn : &CountDropToR0));
+        }
+    }
     r.haAddr = Ipv6Address("2001:db8::1");
     r.tun.Install(ha, "2001:db8:1::1", mnNode, kHoa);
 
@@ -442,19 +636,31 @@ RunRekeyScenario(int argc, char** argv, RekeyMode mode)
     r.traffic.Install(cn, Ipv6Address("2001:db8::2"), mnNode, Ipv6Address(kHoa));
     r.traffic.Start(trafficStart, trafficStop);
     StartHeartbeat(&r.traffic, r.mn, 1.0, r.duration);
-    if (!validity)
+    if (mode == RekeyMode::Reinit)
     {
         Simulator::Schedule(Seconds(r.rekeyAt), &RequestRekey);
     }
 
     csma.EnablePcap(r.out + "/home-lan.pcap", lan.Get(0), false, true);
     p2p.EnablePcap(r.out + "/mn-access.pcap", access.Get(1), false, true);
+    if (lossy)
+    {
+        p2p.EnablePcap(r.out + "/r0-access.pcap", access.Get(0), false, true);
+    }
     r.tun.EnablePcap(r.out);
 
-    std::cout << r.name << ": seed " << r.seed << ", " << r.duration << " s, SA validity "
-              << r.saLifetime << " s, MN renew margin " << r.renewMargin << " s, HA rekey margin "
-              << r.rekeyMargin << " s, binding lifetime " << r.bindLifetime << " s";
-    if (!validity)
+    std::cout << r.name << ": seed " << r.seed << ", " << r.duration << " s";
+    if (lossy)
+    {
+        std::cout << ", loss rate " << r.lossRate << " on each access receiver";
+    }
+    else
+    {
+        std::cout << ", SA validity " << r.saLifetime << " s, MN renew margin " << r.renewMargin
+                  << " s, HA rekey margin " << r.rekeyMargin << " s, binding lifetime "
+                  << r.bindLifetime << " s";
+    }
+    if (mode == RekeyMode::Reinit)
     {
         std::cout << ", RequestRekey at " << r.rekeyAt << " s";
     }
@@ -474,6 +680,12 @@ RunRekeyScenario(int argc, char** argv, RekeyMode mode)
     }
     r.traffic.WriteDat(r.out);
     uint32_t ipDrops = IpDrops();
+    if (lossy)
+    {
+        int rc = LossySummary(finalState, ipDrops);
+        Simulator::Destroy();
+        return rc;
+    }
 
     // The renewal: the first NEED_BOOTSTRAP after the initial one, and what followed it.
     double tNeed = -1, tTls = -1, tProv = -1, tActivated = -1, tBu = -1, tBa = -1;

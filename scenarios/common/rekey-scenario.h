@@ -1,5 +1,6 @@
 /*
- * rekey-scenario.h: the program behind scenarios/sa-renewal and scenarios/reinit. An RFC 6618
+ * rekey-scenario.h: the program behind scenarios/sa-renewal, scenarios/reinit and
+ * scenarios/lossy-access. An RFC 6618
  * MN on a wired access link (no movement) gets a second SA from its HAC while a CN and the MN
  * exchange numbered UDP packets every 20 ms through the tunnel:
  *   - RekeyMode::Validity (sa-renewal): short SA validity; the MN starts the renewal itself
@@ -8,7 +9,11 @@
  *     mip6tls_ha_request_rekey for the MN's SA, the HA answers the next BU (a binding refresh,
  *     short binding lifetime) with 176 and the MN goes back to the HAC (reason REINIT).
  * Both are make-before-break: the old SA carries traffic until the BU under the new one is
- * acknowledged. The READMEs next to the two mains describe the runs and the outputs.
+ * acknowledged.
+ *   - RekeyMode::Lossy (lossy-access): no re-key; a RateErrorModel (packet unit, --lossRate)
+ *     on the receive side of both ends of the access link from the start, so the bootstrap
+ *     TCP retransmits and BUs/BAs get lost; the summary has the BU back-off (RFC 6275 §11.8).
+ * The READMEs next to the three mains describe the runs and the outputs.
  */
 #ifndef MIP6TLS_REKEY_SCENARIO_H
 #define MIP6TLS_REKEY_SCENARIO_H
@@ -20,6 +25,7 @@ enum class RekeyMode
 {
     Validity,
     Reinit,
+    Lossy,
 };
 
 /** The whole program: parses argc/argv (--help lists the options), runs, writes DIR. */
