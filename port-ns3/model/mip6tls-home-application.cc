@@ -23,6 +23,7 @@ namespace ns3
 NS_LOG_COMPONENT_DEFINE("Mip6tlsHomeApplication");
 NS_OBJECT_ENSURE_REGISTERED(Mip6tlsHomeApplication);
 
+using mip6tlsutil::NowMs;
 using mip6tlsutil::ToAddress;
 using mip6tlsutil::ToEndpoint;
 
@@ -138,12 +139,6 @@ Mip6tlsHomeApplication::AssignStreams(int64_t stream)
     return 1;
 }
 
-uint64_t
-Mip6tlsHomeApplication::NowMs() const
-{
-    return static_cast<uint64_t>(Simulator::Now().GetMilliSeconds());
-}
-
 void
 Mip6tlsHomeApplication::StartApplication()
 {
@@ -152,13 +147,8 @@ Mip6tlsHomeApplication::StartApplication()
                         "Mip6tlsHomeApplication: SetCredentials() with one MN at least");
     uint64_t now = NowMs();
 
-    uint8_t seed[32];
-    for (auto& b : seed)
-    {
-        b = static_cast<uint8_t>(m_rng->GetInteger(0, 255));
-    }
     mip6tls_esp_impl_detect(&m_impl);
-    NS_ABORT_UNLESS(mip6tls_drbg_init(&m_drbg, seed, sizeof seed) == 0);
+    mip6tlsutil::SeedDrbg(m_rng, &m_drbg); /* same seed and run, same bytes */
 
     // HAC: certificate and key, policy, the MNs it knows (sorted by NAI).
     mip6tls_cred_init(&m_hacCred, m_credArena.data(), m_credArena.size());

@@ -116,7 +116,6 @@ class Mip6tlsHomeApplication : public Application
     void StartApplication() override;
     void StopApplication() override;
 
-    uint64_t NowMs() const;
     void DrainHac();
     void DrainHa();
     void Reschedule();

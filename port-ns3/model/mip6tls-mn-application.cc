@@ -23,6 +23,7 @@ namespace ns3
 NS_LOG_COMPONENT_DEFINE("Mip6tlsMnApplication");
 NS_OBJECT_ENSURE_REGISTERED(Mip6tlsMnApplication);
 
+using mip6tlsutil::NowMs;
 using mip6tlsutil::ToAddress;
 using mip6tlsutil::ToEndpoint;
 
@@ -136,12 +137,6 @@ Mip6tlsMnApplication::AssignStreams(int64_t stream)
     return 1;
 }
 
-uint64_t
-Mip6tlsMnApplication::NowMs() const
-{
-    return static_cast<uint64_t>(Simulator::Now().GetMilliSeconds());
-}
-
 void
 Mip6tlsMnApplication::StartApplication()
 {
@@ -149,14 +144,8 @@ Mip6tlsMnApplication::StartApplication()
     NS_ABORT_MSG_UNLESS(m_haveCred, "Mip6tlsMnApplication: SetCredentials() before start");
     uint64_t now = NowMs();
 
-    // The DRBG seed comes from the ns-3 stream: same seed and run, same bytes.
-    uint8_t seed[32];
-    for (auto& b : seed)
-    {
-        b = static_cast<uint8_t>(m_rng->GetInteger(0, 255));
-    }
     mip6tls_esp_impl_detect(&m_impl);
-    NS_ABORT_UNLESS(mip6tls_drbg_init(&m_drbg, seed, sizeof seed) == 0);
+    mip6tlsutil::SeedDrbg(m_rng, &m_drbg); /* same seed and run, same bytes */
 
     mip6tls_cred_init(&m_anchors, m_credArena.data(), m_credArena.size());
     NS_ABORT_MSG_UNLESS(

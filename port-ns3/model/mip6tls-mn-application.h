@@ -112,7 +112,6 @@ class Mip6tlsMnApplication : public Application
     void StartApplication() override;
     void StopApplication() override;
 
-    uint64_t NowMs() const;
     void Drain();
     void Reschedule();
     void Tick();

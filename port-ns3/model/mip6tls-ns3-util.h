@@ -7,12 +7,16 @@
 #define MIP6TLS_NS3_UTIL_H
 
 #include "mip6tls/common.h"
+#include "mip6tls/drbg.h"
 
+#include "ns3/abort.h"
 #include "ns3/inet-socket-address.h"
 #include "ns3/inet6-socket-address.h"
 #include "ns3/ipv4-address.h"
 #include "ns3/ipv6-address.h"
 #include "ns3/packet.h"
+#include "ns3/random-variable-stream.h"
+#include "ns3/simulator.h"
 #include "ns3/socket.h"
 
 #include <algorithm>
@@ -132,6 +136,26 @@ struct TcpStream
         Flush();
     }
 };
+
+/** The core's clock: simulation time in milliseconds. */
+inline uint64_t
+NowMs()
+{
+    return static_cast<uint64_t>(Simulator::Now().GetMilliSeconds());
+}
+
+/** Seeds a core DRBG from an ns-3 random stream: the same seed and run give the same bytes,
+ *  so a simulation is reproducible bit for bit (AssignStreams picks the stream). */
+inline void
+SeedDrbg(Ptr<UniformRandomVariable> rng, mip6tls_drbg* drbg)
+{
+    uint8_t seed[32];
+    for (auto& b : seed)
+    {
+        b = static_cast<uint8_t>(rng->GetInteger(0, 255));
+    }
+    NS_ABORT_UNLESS(mip6tls_drbg_init(drbg, seed, sizeof seed) == 0);
+}
 
 /** The octets of `pkt`, copied out (the core reads and writes plain buffers). */
 inline std::vector<uint8_t>
