@@ -741,6 +741,21 @@ int mip6tls_ha_restore_sa(mip6tls_ha *ha, uint64_t now_ms, const mip6tls_sa *sa,
     return 0;
 }
 
+int mip6tls_ha_install_action(mip6tls_ha *ha, uint64_t now_ms, const mip6tls_action *a,
+                              mip6tls_outbox *ob)
+{
+    mip6tls_sa sa;
+    int rc;
+    if (a == NULL || a->type != MIP6TLS_ACT_SA_INSTALL)
+        return MIP6TLS_ERR_ARG;
+    rc = mip6tls_sa_decode(&sa, a->data, a->len);
+    if (rc == 0)
+        rc = a->arg == 1 ? mip6tls_ha_restore_sa(ha, now_ms, &sa, ob)
+                         : mip6tls_ha_install_sa(ha, now_ms, &sa, ob);
+    memset(&sa, 0, sizeof sa); /* the keys now live in the table only */
+    return rc;
+}
+
 int mip6tls_ha_request_rekey(mip6tls_ha *ha, uint32_t spi)
 {
     mip6tls_ha_entry *e = ha != NULL ? ha_by_spi(ha, spi) : NULL;

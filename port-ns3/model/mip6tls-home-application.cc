@@ -291,13 +291,7 @@ Mip6tlsHomeApplication::DrainHac()
             break;
         }
         case MIP6TLS_ACT_SA_INSTALL: {
-            mip6tls_sa sa;
-            int rc = mip6tls_sa_decode(&sa, a->data, a->len);
-            if (rc == 0)
-            {
-                rc = a->arg == 1 ? mip6tls_ha_restore_sa(&m_ha, NowMs(), &sa, &m_haOb)
-                                 : mip6tls_ha_install_sa(&m_ha, NowMs(), &sa, &m_haOb);
-            }
+            int rc = mip6tls_ha_install_action(&m_ha, NowMs(), a, &m_haOb);
             NS_ABORT_MSG_UNLESS(rc == 0, "HA refused an SA: " << mip6tls_strerror(rc));
             DrainHa();
             break;

@@ -324,16 +324,12 @@ static void drain_hac(pump *p)
             trace_tx(p, 0, 1, NULL, 0, 0);
             q_push(p, p->now + p->cfg.delay_ms, K_FIN_TO_MN, NULL, NULL, a->conn, NULL, 0);
             break;
-        case MIP6TLS_ACT_SA_INSTALL: {
+        case MIP6TLS_ACT_SA_INSTALL:
             /* Co-located HA: the SA goes in at once (hac.h orders this before the response). */
-            mip6tls_sa sa;
-            if (mip6tls_sa_decode(&sa, a->data, a->len) != 0 ||
-                (a->arg == 1 ? mip6tls_ha_restore_sa(&p->ha, p->now, &sa, &p->ha_ob)
-                             : mip6tls_ha_install_sa(&p->ha, p->now, &sa, &p->ha_ob)) != 0)
+            if (mip6tls_ha_install_action(&p->ha, p->now, a, &p->ha_ob) != 0)
                 abort();
             drain_ha(p);
             break;
-        }
         case MIP6TLS_ACT_SA_PERSIST: {
             size_t k;
             for (k = 0; k < MAX_PERSIST && p->disk[k].spi != 0; k++)

@@ -239,6 +239,13 @@ int mip6tls_ha_install_sa(mip6tls_ha *ha, uint64_t now_ms, const mip6tls_sa *sa,
 int mip6tls_ha_restore_sa(mip6tls_ha *ha, uint64_t now_ms, const mip6tls_sa *sa,
                           mip6tls_outbox *ob);
 
+/* Performs a HAC's MIP6TLS_ACT_SA_INSTALL action on this HA (a co-located HAC, or one whose
+ * action reached a separate HA): decodes the SA record and installs it, or restores it when
+ * the action's `arg` is 1. Returns 0, MIP6TLS_ERR_ARG (not an SA_INSTALL action), the
+ * mip6tls_sa_decode errors, or those of mip6tls_ha_install_sa / _restore_sa. */
+int mip6tls_ha_install_action(mip6tls_ha *ha, uint64_t now_ms, const mip6tls_action *a,
+                              mip6tls_outbox *ob);
+
 /* Removes the SA `spi` and its binding (BINDING_DELETED if bound, then SA_REMOVED with
  * MIP6TLS_HA_WHY_ADMIN). Returns 0, MIP6TLS_ERR_NOTFOUND or MIP6TLS_ERR_NOBUF. */
 int mip6tls_ha_remove_sa(mip6tls_ha *ha, uint64_t now_ms, uint32_t spi, mip6tls_outbox *ob);

@@ -32,8 +32,8 @@ typedef enum {
     MIP6TLS_ACT_SA_FORGET,      /* delete the stored SA with SPI `conn` */
     MIP6TLS_ACT_EVENT,          /* a role event `event` for logs and traces; `arg` per event */
     MIP6TLS_ACT_SA_INSTALL,     /* hand the serialized SA `data` (SPI `conn`) to the HA(s):
-                                 * mip6tls_ha_install_sa, or mip6tls_ha_restore_sa when `arg` is
-                                 * 1 (read back from the store after a restart) */
+                                 * mip6tls_ha_install_action (`arg` 1: read back from the store
+                                 * after a restart, so it is restored) */
 } mip6tls_action_type;
 
 typedef struct {
