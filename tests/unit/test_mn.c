@@ -172,6 +172,17 @@ static size_t inner6(const char *src, const char *dst, uint8_t *out, size_t cap)
     return (size_t)n;
 }
 
+/* Installs SA 0 (valid 3600 s, scope 1) and moves to CoA 1 at T0: returns the BU sent. */
+static mip6tls_mh_msg first_bu(fx *f)
+{
+    make_sa(f, 0, 0x100, 3600, MIP6TLS_SAS_ALL);
+    mip6tls_outbox_clear(&f->ob);
+    assert_int_equal(mip6tls_mn_install_sa(&f->mn, T0, &f->sa[0], &f->ob), 0);
+    mip6tls_outbox_clear(&f->ob);
+    assert_int_equal(mip6tls_mn_set_coa(&f->mn, T0, &f->coa1, &f->ob), 0);
+    return open_bu(f, 0, find(f, MIP6TLS_ACT_SEND_DGRAM, 0), NULL);
+}
+
 /* Installs SA 0, sets CoA 1, acknowledges the BU: the MN is BOUND at T0. */
 static uint16_t register_at_coa1(fx *f)
 {
@@ -277,12 +288,7 @@ static void retransmission_backoff(void **state)
     static const uint32_t gaps[] = {1500, 3000, 6000, 12000, 24000, 32000, 32000, 32000};
     uint64_t now = T0;
     uint16_t last;
-    make_sa(f, 0, 0x100, 3600, MIP6TLS_SAS_ALL);
-    mip6tls_outbox_clear(&f->ob);
-    mip6tls_mn_install_sa(&f->mn, T0, &f->sa[0], &f->ob);
-    mip6tls_outbox_clear(&f->ob);
-    mip6tls_mn_set_coa(&f->mn, T0, &f->coa1, &f->ob);
-    last = open_bu(f, 0, find(f, MIP6TLS_ACT_SEND_DGRAM, 0), NULL).bu.seq;
+    last = first_bu(f).bu.seq;
     for (size_t i = 0; i < sizeof gaps / sizeof gaps[0]; i++) {
         mip6tls_mh_msg bu;
         assert_int_equal(mip6tls_mn_next_deadline(&f->mn), now + gaps[i]);
@@ -331,12 +337,7 @@ static void sequence_out_of_window_resends_past_the_ha(void **state)
 {
     fx *f = *state;
     mip6tls_mh_msg bu;
-    make_sa(f, 0, 0x100, 3600, MIP6TLS_SAS_ALL);
-    mip6tls_outbox_clear(&f->ob);
-    mip6tls_mn_install_sa(&f->mn, T0, &f->sa[0], &f->ob);
-    mip6tls_outbox_clear(&f->ob);
-    mip6tls_mn_set_coa(&f->mn, T0, &f->coa1, &f->ob);
-    bu = open_bu(f, 0, find(f, MIP6TLS_ACT_SEND_DGRAM, 0), NULL);
+    bu = first_bu(f);
     /* RFC 6275 §10.3.1: status 135 carries the last sequence number the HA accepted (here,
      * one the MN used before a restart); §11.7.3: the MN goes on past it. */
     assert_int_equal(deliver_ba(f, T0 + 10, 0, MIP6TLS_BA_SEQ_OUT_OF_WINDOW,
@@ -569,12 +570,7 @@ static void refusal_retries_at_the_slow_rate(void **state)
 {
     fx *f = *state;
     mip6tls_mh_msg bu;
-    make_sa(f, 0, 0x100, 3600, MIP6TLS_SAS_ALL);
-    mip6tls_outbox_clear(&f->ob);
-    mip6tls_mn_install_sa(&f->mn, T0, &f->sa[0], &f->ob);
-    mip6tls_outbox_clear(&f->ob);
-    mip6tls_mn_set_coa(&f->mn, T0, &f->coa1, &f->ob);
-    bu = open_bu(f, 0, find(f, MIP6TLS_ACT_SEND_DGRAM, 0), NULL);
+    bu = first_bu(f);
     assert_int_equal(
         deliver_ba(f, T0 + 20, 0, MIP6TLS_BA_ADMIN_PROHIBITED, bu.bu.seq, 0, NULL), 0);
     assert_int_equal(f->mn.state, MIP6TLS_MN_REJECTED);
@@ -671,12 +667,7 @@ static void refresh_advice_and_request(void **state)
     fx *f = *state;
     mip6tls_mh_msg bu;
     mip6tls_mh_opts opt;
-    make_sa(f, 0, 0x100, 3600, MIP6TLS_SAS_ALL);
-    mip6tls_outbox_clear(&f->ob);
-    mip6tls_mn_install_sa(&f->mn, T0, &f->sa[0], &f->ob);
-    mip6tls_outbox_clear(&f->ob);
-    mip6tls_mn_set_coa(&f->mn, T0, &f->coa1, &f->ob);
-    bu = open_bu(f, 0, find(f, MIP6TLS_ACT_SEND_DGRAM, 0), NULL);
+    bu = first_bu(f);
     memset(&opt, 0, sizeof opt);
     opt.present = MIP6TLS_MHO_REFRESH_ADVICE;
     opt.refresh_interval = 25; /* 100 s, below 3/4 of 600 s */
@@ -707,12 +698,7 @@ static void granted_lifetime_counts_from_the_bu(void **state)
 {
     fx *f = *state;
     mip6tls_mh_msg bu;
-    make_sa(f, 0, 0x100, 3600, MIP6TLS_SAS_ALL);
-    mip6tls_outbox_clear(&f->ob);
-    mip6tls_mn_install_sa(&f->mn, T0, &f->sa[0], &f->ob);
-    mip6tls_outbox_clear(&f->ob);
-    mip6tls_mn_set_coa(&f->mn, T0, &f->coa1, &f->ob);
-    bu = open_bu(f, 0, find(f, MIP6TLS_ACT_SEND_DGRAM, 0), NULL);
+    bu = first_bu(f);
     assert_int_equal(bu.bu.lifetime, 150);
     /* A slow BA (5 s) granting 240 s instead of 600 s. */
     assert_int_equal(deliver_ba(f, T0 + 5000, 0, 0, bu.bu.seq, 60, NULL), 0);
