@@ -124,7 +124,6 @@ static void mn_need_sa(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob,
     if (mn->renew_reason != MIP6TLS_MN_RENEW_NONE)
         return; /* one request at a time; the first reason stands */
     mn->renew_reason = (uint8_t)why;
-    mn->renew_started = 1;
     mn_event(mn, ob, MIP6TLS_MN_EV_NEED_BOOTSTRAP,
              mn->active.used ? mn->active.sa.keys.spi : 0, why);
     mn_boot_kick(mn, now_ms, ob);
@@ -337,7 +336,6 @@ int mip6tls_mn_install_sa(mip6tls_mn *mn, uint64_t now_ms, const mip6tls_sa *sa,
     if (rc != 0)
         return rc;
     mn->renew_reason = MIP6TLS_MN_RENEW_NONE;
-    mn->renew_started = 0;
     if (slot == &mn->active)
         mn_schedule_sa(mn);
     mn_event(mn, ob, MIP6TLS_MN_EV_SA_INSTALLED, sa->keys.spi, slot == &mn->active);
@@ -544,7 +542,7 @@ int mip6tls_mn_recv(mip6tls_mn *mn, uint64_t now_ms, const mip6tls_endpoint *loc
     mip6tls_encap_hdr h;
     mip6tls_mn_slot *slot;
     mip6tls_esp_plain p;
-    mip6tls_esp_sa esp_before;
+    mip6tls_replay replay_before;
     mip6tls_action *a;
     int rc;
     (void)local;
@@ -573,7 +571,7 @@ int mip6tls_mn_recv(mip6tls_mn *mn, uint64_t now_ms, const mip6tls_endpoint *loc
     slot = mn_slot_by_spi(mn, h.spi);
     if (slot == NULL)
         return mn_drop(mn, ob, h.spi, MIP6TLS_ERR_SPI);
-    esp_before = slot->esp;
+    replay_before = slot->esp.replay; /* all that mip6tls_esp_open changes */
     rc = mip6tls_esp_open(&slot->esp, pkt, len, &p);
     if (rc != 0)
         return mn_drop(mn, ob, h.spi, rc);
@@ -596,7 +594,7 @@ int mip6tls_mn_recv(mip6tls_mn *mn, uint64_t now_ms, const mip6tls_endpoint *loc
     if (rc != 0) {
         /* Authentic but unusable: the replay window must not keep it either, so the MN is
          * exactly as before. */
-        slot->esp = esp_before;
+        slot->esp.replay = replay_before;
         return mn_drop(mn, ob, h.spi, rc);
     }
     return 0;

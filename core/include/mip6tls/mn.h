@@ -106,7 +106,6 @@ typedef struct {
     mip6tls_drbg *drbg;
     uint8_t state;
     uint8_t renew_reason;  /* mip6tls_mn_renew_reason while a new SA is needed */
-    uint8_t renew_started; /* NEED_BOOTSTRAP was announced for renew_reason */
     mip6tls_mn_slot active, pending, retiring;
 
     uint8_t have_coa, at_home, nat;
