@@ -145,7 +145,8 @@ static void hac_event(mip6tls_outbox *ob, mip6tls_hac_event ev, uint32_t conn,
         a->remote = *peer;
 }
 
-static void hac_emit_sa(mip6tls_outbox *ob, mip6tls_action_type type, const mip6tls_sa *sa)
+static void hac_emit_sa(mip6tls_outbox *ob, mip6tls_action_type type, const mip6tls_sa *sa,
+                        uint64_t arg)
 {
     uint8_t *out;
     mip6tls_action *a = mip6tls_outbox_push(ob, type, MIP6TLS_SA_ENCODED_MAX, &out);
@@ -155,6 +156,7 @@ static void hac_emit_sa(mip6tls_outbox *ob, mip6tls_action_type type, const mip6
     n = mip6tls_sa_encode(sa, out, MIP6TLS_SA_ENCODED_MAX);
     mip6tls_outbox_trim_last(ob, n > 0 ? (size_t)n : 0);
     a->conn = sa->keys.spi;
+    a->arg = arg;
 }
 
 static void hac_forget(mip6tls_hac *hac, uint32_t spi, mip6tls_outbox *ob)
@@ -221,8 +223,7 @@ int mip6tls_hac_restore_sa(mip6tls_hac *hac, uint64_t now_ms, const uint8_t *rec
     rc = hac_insert(hac, &sa);
     if (rc != 0)
         return rc;
-    hac_emit_sa(ob, MIP6TLS_ACT_SA_INSTALL, &sa);
-    ob->acts[ob->n - 1].arg = 1; /* restored: the HA's counters for it are gone (0015) */
+    hac_emit_sa(ob, MIP6TLS_ACT_SA_INSTALL, &sa, 1); /* restored: the HA's counters are gone (0015) */
     hac_event(ob, MIP6TLS_HAC_EV_SA_RESTORED, sa.keys.spi, NULL, 0);
     if (hac->sweep_at == MIP6TLS_NO_DEADLINE)
         hac->sweep_at = now_ms + HAC_SWEEP_MS;
@@ -395,8 +396,8 @@ static int hac_serve(mip6tls_hac *hac, uint64_t now_ms, mip6tls_hac_session *s,
             }
             if (mk == 0) {
                 /* The HA learns the SA before the MN does, so its first BU finds it. */
-                hac_emit_sa(ob, MIP6TLS_ACT_SA_INSTALL, &sa);
-                hac_emit_sa(ob, MIP6TLS_ACT_SA_PERSIST, &sa);
+                hac_emit_sa(ob, MIP6TLS_ACT_SA_INSTALL, &sa, 0);
+                hac_emit_sa(ob, MIP6TLS_ACT_SA_PERSIST, &sa, 0);
                 hac_event(ob, MIP6TLS_HAC_EV_SA_PROVISIONED, sa.keys.spi, &s->peer, 0);
                 if (hac->sweep_at == MIP6TLS_NO_DEADLINE)
                     hac->sweep_at = now_ms + HAC_SWEEP_MS;
