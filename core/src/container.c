@@ -355,7 +355,8 @@ int mip6tls_ctr_unhex(const mip6tls_ctr_view *v, uint8_t *out, size_t cap)
     if (n > cap)
         return MIP6TLS_ERR_NOBUF;
     for (i = 0; i < n; i++)
-        out[i] = (uint8_t)(mip6tls_text_hexval(v->p[2 * i]) << 4 | mip6tls_text_hexval(v->p[2 * i + 1]));
+        out[i] = (uint8_t)(mip6tls_text_hexval(v->p[2 * i]) << 4 |
+                           mip6tls_text_hexval(v->p[2 * i + 1]));
     return (int)n;
 }
 

@@ -223,7 +223,8 @@ int mip6tls_hac_restore_sa(mip6tls_hac *hac, uint64_t now_ms, const uint8_t *rec
     rc = hac_insert(hac, &sa);
     if (rc != 0)
         return rc;
-    hac_emit_sa(ob, MIP6TLS_ACT_SA_INSTALL, &sa, 1); /* restored: the HA's counters are gone (0015) */
+    /* arg 1: restored, the HA's counters for it are gone (decisions/0015) */
+    hac_emit_sa(ob, MIP6TLS_ACT_SA_INSTALL, &sa, 1);
     hac_event(ob, MIP6TLS_HAC_EV_SA_RESTORED, sa.keys.spi, NULL, 0);
     if (hac->sweep_at == MIP6TLS_NO_DEADLINE)
         hac->sweep_at = now_ms + HAC_SWEEP_MS;

@@ -37,7 +37,8 @@ static const uint8_t mn_zero16[16];
 static void mn_event(mip6tls_mn *mn, mip6tls_outbox *ob, mip6tls_mn_event ev, uint32_t spi,
                      uint64_t arg)
 {
-    /* Room was checked by the caller (mip6tls_outbox_room); a full outbox loses the event, never state. */
+    /* Room was checked by the caller (mip6tls_outbox_room); a full outbox loses the event,
+     * never state. */
     mip6tls_action *a = mip6tls_outbox_push(ob, MIP6TLS_ACT_EVENT, 0, NULL);
     if (a == NULL)
         return;

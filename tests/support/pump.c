@@ -670,6 +670,17 @@ void pump_mn_send(pump *p)
     drain_mn(p);
 }
 
+void pump_exchange(pump *p, uint32_t n, uint32_t gap_ms)
+{
+    uint32_t i;
+    for (i = 0; i < n; i++) {
+        pump_cn_send(p);
+        pump_mn_send(p);
+        pump_run_until(p, p->now + gap_ms);
+    }
+    pump_run_until(p, p->now + 200);
+}
+
 void pump_traffic(const pump *p, uint32_t *cn_sent, uint32_t *mn_got, uint32_t *mn_sent,
                   uint32_t *cn_got)
 {

@@ -83,6 +83,8 @@ void pump_mn_move(pump *p, int i);
 /* User traffic: one inner IPv6 UDP packet with a running number, CN -> HoA or HoA -> CN. */
 void pump_cn_send(pump *p);
 void pump_mn_send(pump *p);
+/* Both at once, `n` times, `gap_ms` apart; then 200 ms more so that everything sent lands. */
+void pump_exchange(pump *p, uint32_t n, uint32_t gap_ms);
 /* Packets sent and delivered per direction (to the MN, to the CN). */
 void pump_traffic(const pump *p, uint32_t *cn_sent, uint32_t *mn_got, uint32_t *mn_sent,
                   uint32_t *cn_got);

@@ -55,12 +55,7 @@ static void bootstrap_register_and_data(void **state)
         assert_int_equal(e->scope, sa->scope);
         assert_int_equal(e->scope, MIP6TLS_SAS_ALL); /* what the MN proposed and the HAC chose */
     }
-    for (int i = 0; i < 20; i++) {
-        pump_cn_send(p);
-        pump_mn_send(p);
-        pump_run_until(p, pump_now(p) + 5);
-    }
-    pump_run_until(p, pump_now(p) + 100);
+    pump_exchange(p, 20, 5);
     check_all_delivered(p);
     pump_free(p);
 }
@@ -109,12 +104,7 @@ static void handover_one_round_trip(void **state)
     assert_int_equal(mip6tls_mn_active_sa(pump_mn(p))->keys.spi, spi);
     assert_int_equal(pump_event_count(p, 'A', MIP6TLS_HA_EV_BINDING_UPDATED, t), 1);
     /* Traffic follows the MN to its new address. */
-    for (int i = 0; i < 10; i++) {
-        pump_cn_send(p);
-        pump_mn_send(p);
-        pump_run_until(p, pump_now(p) + 3);
-    }
-    pump_run_until(p, pump_now(p) + 100);
+    pump_exchange(p, 10, 3);
     check_all_delivered(p);
     pump_free(p);
 }
@@ -136,12 +126,7 @@ static void renewal_resumed_and_lossless(void **state)
     t = pump_now(p);
     /* A move makes the MN send a BU now; the HA answers 176. */
     pump_mn_move(p, 1);
-    while (pump_now(p) < t + 2000) {
-        pump_cn_send(p);
-        pump_mn_send(p);
-        pump_run_until(p, pump_now(p) + 2);
-    }
-    pump_run_until(p, pump_now(p) + 200);
+    pump_exchange(p, 1000, 2);
     assert_int_equal(pump_event_count(p, 'A', MIP6TLS_HA_EV_REKEY_REQUESTED, t), 1);
     t_need = pump_event_time(p, 'M', MIP6TLS_MN_EV_NEED_BOOTSTRAP, t);
     t_act = pump_event_time(p, 'M', MIP6TLS_MN_EV_SA_ACTIVATED, t);
@@ -177,12 +162,7 @@ static void renewal_in_place_zero_loss(void **state)
     p = bound_pump(&cfg, 0);
     old_spi = mip6tls_mn_active_sa(pump_mn(p))->keys.spi;
     t = pump_now(p);
-    while (pump_now(p) < t + 605000) {
-        pump_cn_send(p);
-        pump_mn_send(p);
-        pump_run_until(p, pump_now(p) + 50);
-    }
-    pump_run_until(p, pump_now(p) + 200);
+    pump_exchange(p, 12100, 50);
     assert_true(pump_event_time(p, 'M', MIP6TLS_MN_EV_NEED_BOOTSTRAP, t) > 0);
     assert_true(pump_event_time(p, 'M', MIP6TLS_MN_EV_SA_ACTIVATED, t) > 0);
     assert_int_not_equal(mip6tls_mn_active_sa(pump_mn(p))->keys.spi, old_spi);
@@ -243,12 +223,7 @@ static void duplicates_and_reordering(void **state)
     cfg.reorder_ms = 7;
     cfg.seed = 99;
     p = bound_pump(&cfg, 0);
-    for (int i = 0; i < 200; i++) {
-        pump_cn_send(p);
-        pump_mn_send(p);
-        pump_run_until(p, pump_now(p) + 1);
-    }
-    pump_run_until(p, pump_now(p) + 200);
+    pump_exchange(p, 200, 1);
     check_all_delivered(p);
     assert_true(pump_event_count(p, 'A', MIP6TLS_HA_EV_PACKET_DROPPED, 0) > 0);
     assert_true(pump_event_count(p, 'M', MIP6TLS_MN_EV_DROP, 0) > 0);
@@ -353,12 +328,7 @@ static void home_restart_recovers(void **state)
     assert_int_equal(pump_event_count(p, 'A', MIP6TLS_HA_EV_REKEY_REQUESTED, t), 1);
     assert_true(pump_event_time(p, 'M', MIP6TLS_MN_EV_SA_ACTIVATED, t) > 0);
     assert_int_equal(pump_mn(p)->state, MIP6TLS_MN_BOUND);
-    for (int i = 0; i < 10; i++) {
-        pump_cn_send(p);
-        pump_mn_send(p);
-        pump_run_until(p, pump_now(p) + 3);
-    }
-    pump_run_until(p, pump_now(p) + 100);
+    pump_exchange(p, 10, 3);
     check_all_delivered(p);
     pump_free(p);
 }
@@ -372,9 +342,7 @@ static void eap_gpsk_bootstrap(void **state)
     cfg.delay_ms = D;
     cfg.eap = 1;
     p = bound_pump(&cfg, 0);
-    pump_cn_send(p);
-    pump_mn_send(p);
-    pump_run_until(p, pump_now(p) + 100);
+    pump_exchange(p, 1, 1);
     check_all_delivered(p);
     pump_free(p);
 }
@@ -394,12 +362,7 @@ static void ipv4_coa_every_suite(void **state)
         cfg.hac_allows_null = 1;
         p = bound_pump(&cfg, 2);
         assert_int_equal(mip6tls_mn_active_sa(pump_mn(p))->keys.suite, all[i].code);
-        for (int k = 0; k < 5; k++) {
-            pump_cn_send(p);
-            pump_mn_send(p);
-            pump_run_until(p, pump_now(p) + 3);
-        }
-        pump_run_until(p, pump_now(p) + 100);
+        pump_exchange(p, 5, 3);
         check_all_delivered(p);
         pump_free(p);
     }

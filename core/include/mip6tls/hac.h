@@ -119,7 +119,8 @@ int mip6tls_hac_init(mip6tls_hac *hac, uint64_t now_ms, const mip6tls_hac_config
                      mip6tls_drbg *drbg, const mip6tls_hac_storage *st);
 
 /* Reads back an SA the port persisted (MIP6TLS_ACT_SA_PERSIST data), at start-up, and hands it
- * to the HA again (SA_INSTALL with arg 1: install it with mip6tls_ha_restore_sa). An SA past its validity end is forgotten instead (SA_FORGET).
+ * to the HA again (SA_INSTALL with arg 1: mip6tls_ha_install_action restores it). An SA past
+ * its validity end is forgotten instead (SA_FORGET).
  * Returns 0, the mip6tls_sa_decode errors, MIP6TLS_ERR_EXISTS, MIP6TLS_ERR_FULL, _NOBUF. */
 int mip6tls_hac_restore_sa(mip6tls_hac *hac, uint64_t now_ms, const uint8_t *rec, size_t len,
                            mip6tls_outbox *ob);

@@ -75,7 +75,7 @@ typedef enum {
 typedef struct {
     int64_t unix_offset_ms;     /* wall clock (Unix ms) = now_ms + unix_offset_ms */
     uint32_t lifetime_s;        /* binding lifetime asked for; 0: 600 */
-    uint32_t sa_renew_margin_s; /* start a new bootstrap this long before the validity end; 0: 300 */
+    uint32_t sa_renew_margin_s; /* bootstrap again this long before the validity end; 0: 300 */
     uint32_t seq_renew_margin;  /* ... or when fewer sequence numbers are left; 0: 2^24 */
     uint32_t grace_ms;          /* inbound grace of a retiring SA; 0: 10000 */
     uint32_t keepalive_ms;      /* NAT keepalive period on IPv4 or NATed paths; 0: 20000 */
