@@ -14,9 +14,9 @@ fi
 
 # What the build, tests, benchmarks and (soon) the ns-3 port and POSIX port need. ns-3's CMake
 # package needs libgsl-dev next to libns3-dev; OpenSSL (libssl-dev) is linked by the benchmark
-# only; clang builds the libFuzzer targets.
+# only; clang builds the libFuzzer targets; jq reads the scenarios' summary.json in their checks.
 pkgs=(build-essential cmake pkg-config clang libbearssl-dev libcmocka-dev libssl-dev
-      libpcap-dev ns3 libns3-dev libgsl-dev tshark gnuplot-nox python3 iproute2)
+      libpcap-dev ns3 libns3-dev libgsl-dev tshark gnuplot-nox jq python3 iproute2)
 
 missing=()
 for p in "${pkgs[@]}"; do
