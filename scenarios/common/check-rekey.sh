@@ -11,25 +11,9 @@ sa-renewal) args="--duration=40 --seed=1" reason=validity ;;
 reinit) args="--duration=10 --seed=1" reason=reinit ;;
 *) echo "check-rekey.sh: unknown scenario $mode"; exit 2 ;;
 esac
-rm -rf "$out"
-# shellcheck disable=SC2086
-"$prog" $args --out="$out" >"$out.log" 2>&1 || {
-    cat "$out.log"
-    echo "FAIL: $mode exited with an error"
-    exit 1
-}
-tail -n 1 "$out.log"
-s=$out/summary.json
-[ -s "$s" ] || { echo "FAIL: no $s"; exit 1; }
-fail=0
-check() { # jq expression that must be true, description
-    if [ "$(jq -r "$1" "$s")" = true ]; then
-        echo "ok: $2"
-    else
-        echo "FAIL: $2 ($1)"
-        fail=1
-    fi
-}
+. "$(dirname "$0")/check-lib.sh"
+# shellcheck disable=SC2086 # $args is a list of options
+run_scenario "$mode" "$prog" "$out" 1 $args
 check '.bootstrap.attempts == 2 and .bootstrap.sa_provisioned == 2' "two bootstraps, two SAs"
 check "[.bootstrap.need_bootstrap[].reason] == [\"initial\", \"$reason\"]" \
     "NEED_BOOTSTRAP: initial, then $reason"

@@ -6,24 +6,8 @@
 set -eu
 prog=$1
 out=$2
-rm -rf "$out"
-"$prog" --seed=1 --duration=30 --lossRate=0.3 --out="$out" >"$out.log" 2>&1 || {
-    cat "$out.log"
-    echo "FAIL: lossy-access exited with an error"
-    exit 1
-}
-tail -n 1 "$out.log"
-s=$out/summary.json
-[ -s "$s" ] || { echo "FAIL: no $s"; exit 1; }
-fail=0
-check() { # jq expression that must be true, description
-    if [ "$(jq -r "$1" "$s")" = true ]; then
-        echo "ok: $2"
-    else
-        echo "FAIL: $2 ($1)"
-        fail=1
-    fi
-}
+. "$(dirname "$0")/../common/check-lib.sh"
+run_scenario lossy-access "$prog" "$out" 1 --seed=1 --duration=30 --lossRate=0.3
 echo "BU transmissions until the first BA: $(jq -r .registration.bu_until_first_ba "$s")"
 check '.binding.mn_final_state == "bound" and .binding.ha_bindings == 1 and
        .registration.t_bound_s != null' "the MN ends bound"

@@ -6,24 +6,8 @@ set -eu
 prog=$1
 out=$2
 max_lost=150 # per direction; see README.md for where the number comes from
-rm -rf "$out"
-"$prog" --duration=8 --seed=1 --out="$out" >"$out.log" 2>&1 || {
-    cat "$out.log"
-    echo "FAIL: wifi-handover exited with an error"
-    exit 1
-}
-tail -n 3 "$out.log"
-s=$out/summary.json
-[ -s "$s" ] || { echo "FAIL: no $s"; exit 1; }
-fail=0
-check() { # jq expression that must be true, description
-    if [ "$(jq -r "$1" "$s")" = true ]; then
-        echo "ok: $2"
-    else
-        echo "FAIL: $2 ($1)"
-        fail=1
-    fi
-}
+. "$(dirname "$0")/../common/check-lib.sh"
+run_scenario wifi-handover "$prog" "$out" 3 --duration=8 --seed=1
 check '.bootstrap.attempts == 1 and .bootstrap.sa_provisioned == 1' "one bootstrap, one SA"
 check '.binding.ba_accepted == 2' "bound twice: once on AP A, once on AP B"
 check '.binding.bu_sent - .binding.bu_retransmissions == 2' "exactly one new BU after the move"
