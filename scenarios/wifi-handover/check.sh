@@ -15,11 +15,30 @@ check '.binding.mn_final_state == "bound" and .binding.ha_bindings == 1' "BOUND 
 check '.handover.t_assoc_new_s != null and .handover.bu_ba_ms != null' "handover happened"
 check '.handover.first_packet_ms != null and .handover.first_packet_up_ms != null' \
     "traffic resumed both ways"
+check '.handover.t_rs_s == .handover.t_assoc_new_s and .handover.detection_ms <= 70.5' \
+    "RS on the new association, the RA's prefix within MaxRtrAdvInterval (70 ms)"
+check '.handover.dad_ms >= 1000 and .handover.dad_ms <= 1001 and .handover.t_bu_s == .handover.t_coa_s' \
+    "DAD took ns-3's DadTimeout (1 s), then the BU at once"
 check ".traffic.cn_to_mn.lost < $max_lost and .traffic.mn_to_cn.lost < $max_lost" \
     "lost < $max_lost packets each way"
 for f in mn-wifi.pcap home-lan.pcap esp_sa; do
     [ -s "$out/$f" ] && echo "ok: $f written" || { echo "FAIL: $f missing"; fail=1; }
 done
+# Movement detection on the air: the MN's RS, AP B's RA, the DAD probe from :: for the new
+# SLAAC address (RFC 4862 §5.4.2), all before the BU.
+if command -v tshark >/dev/null 2>&1; then
+    # The sniffer also hears AP B's RAs before the move: keep what follows the first RS.
+    nd=$(tshark -r "$out/mn-wifi.pcap" -Y 'icmpv6.type == 133 or
+        (icmpv6.type == 135 and ipv6.src == ::) or
+        (icmpv6.type == 134 and icmpv6.opt.prefix == 2001:db8:b::)' -T fields -e icmpv6.type \
+        2>/dev/null | awk '$1 == 133 { rs = 1 } rs' | uniq | head -3 | tr '\n' ' ')
+    if [ "$nd" = "133 134 135 " ]; then
+        echo "ok: mn-wifi.pcap shows RS, RA, then the DAD probe"
+    else
+        echo "FAIL: expected RS, RA, DAD NS in mn-wifi.pcap (got '$nd')"
+        fail=1
+    fi
+fi
 # The esp_sa rows decrypt the capture: both BUs (MH type 5) and both BAs (6) decode.
 if command -v tshark >/dev/null 2>&1; then
     lua=$(dirname "$0")/../common/rfc6618.lua

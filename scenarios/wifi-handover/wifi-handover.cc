@@ -10,16 +10,19 @@
  *        [AP A 2001:db8:a::1]        [AP B 2001:db8:b::1]      same SSID "mip6tls", ch 36
  *            x = 0 m                     x = 100 m             range 60 m each
  *               ~~~ MN (STA) x = 30 m --> 80 m at 20 m/s ~~~
- *   MN: CoA 2001:db8:a::5, then 2001:db8:b::5; HoA 2001:db8:1::100 on its tunnel device
+ *   MN: CoA 2001:db8:a::<EUI-64>, then 2001:db8:b::<EUI-64> (SLAAC from the AP's Router
+ *   Advertisements); HoA 2001:db8:1::100 on its tunnel device
  *
  * The MN bootstraps with the HAC over TLS (ns-3 TCP), registers with the HA, and then the CN
  * and the MN exchange one numbered UDP packet each way every 20 ms through the RFC 6618 tunnel
  * (a VirtualNetDevice on each end feeding Mip6tlsMnApplication::SendInner /
  * Mip6tlsHomeApplication::SendToMobile, and the applications' Deliver traces feeding the
  * devices back). The MN walks out of AP A's range; the STA loses A's beacons, disassociates,
- * scans and associates with AP B (break-before-make). Movement detection is the StaWifiMac
- * Assoc trace: association with another AP gives the MN that AP's static care-of address
- * after a configurable DAD delay, and Mip6tlsMnApplication::SetCareOfAddress sends the BU.
+ * scans and associates with AP B (break-before-make). Movement detection: on the StaWifiMac
+ * Assoc trace the glue sends a Router Solicitation (stock ns-3 sends none on re-association);
+ * each AP runs Radvd with the RFC 6275 §7.5 intervals; the RA's prefix becomes a SLAAC
+ * address through ns-3's own autoconfiguration and DAD (Icmpv6L4Protocol), and once DAD has
+ * made it PREFERRED, Mip6tlsMnApplication::SetCareOfAddress sends the BU.
  *
  * Credentials: the generated TEST PKI of tests/support/test_pki.c (test keys only).
  */
@@ -49,7 +52,11 @@
 #include "ns3/ipv6-static-routing.h"
 #include "ns3/mobility-helper.h"
 #include "ns3/node-container.h"
+#include "ns3/icmpv6-l4-protocol.h"
+#include "ns3/ipv6-interface.h"
 #include "ns3/point-to-point-helper.h"
+#include "ns3/radvd-helper.h"
+#include "ns3/radvd.h"
 #include "ns3/rng-seed-manager.h"
 #include "ns3/simulator.h"
 #include "ns3/sta-wifi-mac.h"
@@ -84,13 +91,13 @@ namespace
 
 const double kRangeM = 60.0; // RangePropagationLossModel MaxRange
 
-/** One access point: its BSSID, its subnet, the MN's static care-of address there. */
+/** One access point: its BSSID, the prefix it advertises, its addresses on the Wi-Fi. */
 struct ApInfo
 {
     std::string name;
     Mac48Address bssid;
-    Ipv6Address router; // the AP node's address on the Wi-Fi subnet (the MN's next hop)
-    Ipv6Address coa;    // the MN's care-of address on that subnet (static, see README)
+    Ipv6Address prefix;   // the /64 its Router Advertisements carry
+    Ipv6Address router;   // the AP's global address on the Wi-Fi subnet (the MN's next hop)
 };
 
 /** Everything the run records. */
@@ -100,7 +107,9 @@ struct Run
     uint32_t seed = 1;
     double duration = 10.0;
     double moveAt = 2.0;
-    double dadMs = 1000.0;
+    double dadMs = 1000.0;  // Icmpv6L4Protocol::DadTimeout on the MN (0: no DAD)
+    uint32_t raMinMs = 30; // Radvd MinRtrAdvInterval (RFC 6275 §7.5 lower bound)
+    uint32_t raMaxMs = 70; // Radvd MaxRtrAdvInterval (RFC 6275 §7.5 lower bound)
     double trafficStart = 1.0;
     double trafficStop = 9.7;
     std::string out = "wifi-handover-out";
@@ -108,8 +117,11 @@ struct Run
     // Topology pieces the callbacks need.
     std::vector<ApInfo> aps;
     int currentAp = -1; // index into aps of the AP whose CoA the MN uses
+    Ipv6Address coa;    // the CoA in use
     Ptr<Node> mnNode;
     uint32_t mnWifiIf = 0;
+    Ptr<Ipv6Interface> mnWifi;
+    Address mnMac;
     Ptr<Mip6tlsMnApplication> mn;
     Ptr<Mip6tlsHomeApplication> home;
     Tunnel tun;
@@ -129,8 +141,9 @@ struct Run
     double lastBeacon = -1;
     double deassoc = -1;
     double assocNew = -1;
-    double detect = -1;
-    double coaSet = -1;
+    double rsSent = -1; // the glue's Router Solicitation after the new association
+    double detect = -1; // the new prefix arrived in an RA: a SLAAC address, tentative
+    double coaSet = -1; // DAD done: the address is PREFERRED and becomes the CoA
     double buNew = -1;
     double baNew = -1;
     double firstDown = -1; // first CN -> MN packet delivered after the move
@@ -253,24 +266,96 @@ RouteHaVia(int ap)
     rt->AddHostRouteTo(g.haAddr, g.aps[ap].router, g.mnWifiIf);
 }
 
-/** The DAD delay is over: the new CoA replaces the old one and the MN registers it. */
+/** DAD made `addr` (AP `ap`'s prefix) PREFERRED: it replaces the old CoA and the MN registers. */
 void
-ConfigureCoa(int ap)
+ConfigureCoa(int ap, Ipv6Address addr)
 {
-    Ptr<Ipv6> ip = g.mnNode->GetObject<Ipv6>();
+    Ptr<Ipv6L3Protocol> ip = g.mnNode->GetObject<Ipv6L3Protocol>();
     if (g.currentAp >= 0)
     {
-        ip->RemoveAddress(g.mnWifiIf, g.aps[g.currentAp].coa);
+        // The old prefix is off-link now: drop its address, so the MN has one CoA. Not
+        // through RemoveAutoconfiguredAddress: in ns-3 3.37 it destroys the prefix's
+        // lifetime timers while they run, which aborts the run. ns-3 therefore still
+        // remembers the old prefix, and an RA from that AP would only refresh it (this
+        // scenario never goes back).
+        ip->RemoveAddress(g.mnWifiIf, g.coa);
     }
-    ip->AddAddress(g.mnWifiIf, Ipv6InterfaceAddress(g.aps[ap].coa, Ipv6Prefix(64)));
     g.currentAp = ap;
+    g.coa = addr;
     RouteHaVia(ap);
     g.coaSet = Simulator::Now().GetSeconds();
     std::ostringstream o;
-    o << "glue: CoA " << g.aps[ap].coa << " configured (after DAD), MN SetCareOfAddress";
+    o << "glue: DAD done, " << addr << " PREFERRED: new CoA, MN SetCareOfAddress";
     Progress(o.str());
-    int rc = g.mn->SetCareOfAddress(g.aps[ap].coa);
+    int rc = g.mn->SetCareOfAddress(addr);
     NS_ABORT_MSG_IF(rc != 0, "SetCareOfAddress: " << mip6tls_strerror(rc));
+}
+
+/** Follows the DAD of `addr`: ns-3 marks it PREFERRED when DadTimeout passes unopposed. */
+void
+WaitDad(int ap, Ipv6Address addr)
+{
+    for (uint32_t i = 0; i < g.mnWifi->GetNAddresses(); i++)
+    {
+        Ipv6InterfaceAddress a = g.mnWifi->GetAddress(i);
+        if (a.GetAddress() != addr)
+        {
+            continue;
+        }
+        if (g.dadMs == 0 || a.GetState() == Ipv6InterfaceAddress::PREFERRED)
+        {
+            ConfigureCoa(ap, addr);
+        }
+        else
+        {
+            Simulator::Schedule(MicroSeconds(100), &WaitDad, ap, addr); // 0.1 ms resolution
+        }
+        return;
+    }
+    Progress("glue: the new address left the interface (DAD failed?): no CoA change");
+}
+
+/**
+ * Ipv6Interface add-address callback on the MN's Wi-Fi: an RA's prefix made a SLAAC address
+ * (RFC 4862 §5.5.3), tentative until DAD is done. A prefix of another AP than the one in use
+ * is the movement detection of RFC 6275 §11.5.1.
+ */
+void
+OnAddressAdded(Ptr<Ipv6Interface> /* the MN's Wi-Fi */, Ipv6InterfaceAddress a)
+{
+    if (a.GetScope() != Ipv6InterfaceAddress::GLOBAL)
+    {
+        return;
+    }
+    int ap = -1;
+    for (size_t i = 0; i < g.aps.size(); i++)
+    {
+        if (Ipv6Prefix(64).IsMatch(a.GetAddress(), g.aps[i].prefix))
+        {
+            ap = static_cast<int>(i);
+        }
+    }
+    if (ap < 0 || ap == g.currentAp)
+    {
+        return;
+    }
+    g.detect = Simulator::Now().GetSeconds();
+    std::ostringstream o;
+    o << "glue: RA from " << g.aps[ap].name << ": new prefix, SLAAC address " << a.GetAddress()
+      << (g.dadMs > 0 ? " tentative, DAD" : " (no DAD)");
+    Progress(o.str());
+    // ns-3 schedules its DAD timeout before calling us, so at the same instant it runs first.
+    Simulator::Schedule(MilliSeconds(g.dadMs), &WaitDad, ap, a.GetAddress());
+}
+
+/** Sends the Router Solicitation of RFC 4861 §6.3.7 from the link-local address. */
+void
+SendRs()
+{
+    Ptr<Icmpv6L4Protocol> icmp = g.mnNode->GetObject<Ipv6L3Protocol>()->GetIcmpv6();
+    icmp->SendRS(g.mnWifi->GetLinkLocalAddress().GetAddress(),
+                 Ipv6Address::GetAllRoutersMulticast(), g.mnMac);
+    g.rsSent = Simulator::Now().GetSeconds();
 }
 
 void
@@ -285,16 +370,9 @@ OnAssoc(Mac48Address bssid)
     {
         return; // the first association, or back to the same AP: the CoA is still valid
     }
-    double now = Simulator::Now().GetSeconds();
-    g.assocNew = now;
-    // Movement detection: association with another AP (static per-AP CoA, see README).
-    g.detect = now;
-    Progress("glue: movement detected (new BSSID), CoA " + [ap] {
-        std::ostringstream a;
-        a << g.aps[ap].coa;
-        return a.str();
-    }() + " after DAD");
-    Simulator::Schedule(MilliSeconds(g.dadMs), &ConfigureCoa, ap);
+    g.assocNew = Simulator::Now().GetSeconds();
+    Progress("glue: new BSSID, Router Solicitation");
+    SendRs();
 }
 
 void
@@ -347,12 +425,18 @@ main(int argc, char** argv)
     cmd.AddValue("seed", "RngSeedManager run number", g.seed);
     cmd.AddValue("duration", "simulated seconds (>= 7)", g.duration);
     cmd.AddValue("moveAt", "when the MN starts walking from AP A to AP B (s)", g.moveAt);
-    cmd.AddValue("dadMs", "DAD delay before the new CoA is usable (ms; 0 = optimistic DAD)",
+    cmd.AddValue("dadMs", "the MN's DAD timeout (ms, Icmpv6L4Protocol::DadTimeout; 0 = no DAD)",
                  g.dadMs);
+    cmd.AddValue("raMinMs", "the APs' MinRtrAdvInterval (ms; RFC 6275 §7.5 allows >= 30)",
+                 g.raMinMs);
+    cmd.AddValue("raMaxMs", "the APs' MaxRtrAdvInterval (ms; RFC 6275 §7.5 allows >= 70)",
+                 g.raMaxMs);
     cmd.Parse(argc, argv);
-    if (g.duration < 7.0 || g.moveAt < 1.0 || g.dadMs < 0)
+    if (g.duration < 7.0 || g.moveAt < 1.0 || g.dadMs < 0 || g.dadMs > 10000 ||
+        g.raMinMs < 30 || g.raMaxMs < 70 || g.raMinMs > g.raMaxMs)
     {
-        std::cerr << "wifi-handover: need --duration >= 7, --moveAt >= 1, --dadMs >= 0"
+        std::cerr << "wifi-handover: need --duration >= 7, --moveAt >= 1, 0 <= --dadMs <= 10000, "
+                     "30 <= --raMinMs <= --raMaxMs, --raMaxMs >= 70"
                   << std::endl;
         return 2;
     }
@@ -371,7 +455,8 @@ main(int argc, char** argv)
 
     RngSeedManager::SetSeed(1);
     RngSeedManager::SetRun(g.seed);
-    // Static addresses everywhere; the new CoA's DAD is modelled by --dadMs.
+    // Static addresses everywhere but the MN's new CoA, whose DAD is ns-3's own (switched on
+    // for the MN below, once its static set-up is done).
     Config::SetDefault("ns3::Icmpv6L4Protocol::DAD", BooleanValue(false));
     GlobalValue::Bind("ChecksumEnabled", BooleanValue(true)); // valid checksums in the pcaps
 
@@ -458,10 +543,37 @@ main(int argc, char** argv)
     uint32_t r0B = AddIf(r0, linkB.Get(0), "2001:db8:f:b::1", true);
     uint32_t apAUp = AddIf(apA, linkA.Get(1), "2001:db8:f:a::2", true);
     uint32_t apBUp = AddIf(apB, linkB.Get(1), "2001:db8:f:b::2", true);
-    AddIf(apA, apDevs.Get(0), "2001:db8:a::1", true);
-    AddIf(apB, apDevs.Get(1), "2001:db8:b::1", true);
-    g.mnWifiIf = AddIf(mnNode, staDev.Get(0), "2001:db8:a::5", false); // initial CoA on A
+    uint32_t apAWifi = AddIf(apA, apDevs.Get(0), "2001:db8:a::1", true);
+    uint32_t apBWifi = AddIf(apB, apDevs.Get(1), "2001:db8:b::1", true);
+    // The initial CoA on AP A is the SLAAC address A's RAs would give (configured up front:
+    // the scenario starts with the MN attached); AP B's comes from its RA after the move.
+    g.mnMac = staDev.Get(0)->GetAddress();
+    Ipv6Address coaA = Ipv6Address::MakeAutoconfiguredAddress(
+        Mac48Address::ConvertFrom(g.mnMac), Ipv6Address("2001:db8:a::"));
+    std::ostringstream coaAText;
+    coaAText << coaA;
+    g.mnWifiIf = AddIf(mnNode, staDev.Get(0), coaAText.str().c_str(), false);
+    g.mnWifi = mnNode->GetObject<Ipv6L3Protocol>()->GetInterface(g.mnWifiIf);
+    g.coa = coaA;
     g.haAddr = Ipv6Address("2001:db8::1");
+
+    // Router Advertisements on both APs: RFC 6275 §7.5 intervals, MinDelayBetweenRAs equal
+    // to MinRtrAdvInterval (§13). Router Lifetime 0: the APs are not the MN's default router
+    // (its default route is the tunnel; the glue routes the HA via the current AP).
+    auto advertise = [&stream](Ptr<Node> node, uint32_t ifIndex, const char* prefix) {
+        RadvdHelper radvd;
+        radvd.AddAnnouncedPrefix(ifIndex, Ipv6Address(prefix), 64);
+        Ptr<RadvdInterface> rif = radvd.GetRadvdInterface(ifIndex);
+        rif->SetMinRtrAdvInterval(g.raMinMs);
+        rif->SetMaxRtrAdvInterval(g.raMaxMs);
+        rif->SetMinDelayBetweenRAs(g.raMinMs);
+        rif->SetDefaultLifeTime(0);
+        ApplicationContainer ra = radvd.Install(node);
+        ra.Start(Seconds(0.05));
+        stream += DynamicCast<Radvd>(ra.Get(0))->AssignStreams(stream);
+    };
+    advertise(apA, apAWifi, "2001:db8:a::");
+    advertise(apB, apBWifi, "2001:db8:b::");
 
     // The tunnel devices: inner packets through the RFC 6618 data path.
     g.tun.Install(ha, "2001:db8:1::1", mnNode, kHoa); // home prefix behind the HA
@@ -480,16 +592,16 @@ main(int argc, char** argv)
     Routing(mnNode)->AddNetworkRouteTo(Ipv6Address::GetAny(), Ipv6Prefix::GetZero(), mnTunIf);
 
     g.aps.push_back({"AP A", Mac48Address::ConvertFrom(apDevs.Get(0)->GetAddress()),
-                     Ipv6Address("2001:db8:a::1"), Ipv6Address("2001:db8:a::5")});
+                     Ipv6Address("2001:db8:a::"), Ipv6Address("2001:db8:a::1")});
     g.aps.push_back({"AP B", Mac48Address::ConvertFrom(apDevs.Get(1)->GetAddress()),
-                     Ipv6Address("2001:db8:b::1"), Ipv6Address("2001:db8:b::5")});
+                     Ipv6Address("2001:db8:b::"), Ipv6Address("2001:db8:b::1")});
     g.currentAp = 0;
     RouteHaVia(0);
 
     // The roles.
     g.home = MakeHome(ha, g.haAddr, stream++);
     g.home->SetStartTime(Seconds(0.1));
-    g.mn = MakeMn(mnNode, g.haAddr, g.aps[0].coa, stream++);
+    g.mn = MakeMn(mnNode, g.haAddr, g.coa, stream++);
     g.mn->SetStartTime(Seconds(0.5));
 
     g.home->TraceConnectWithoutContext("RoleEvent", MakeCallback(&OnRoleEvent));
@@ -501,6 +613,11 @@ main(int argc, char** argv)
     staMac->TraceConnectWithoutContext("Assoc", MakeCallback(&OnAssoc));
     staMac->TraceConnectWithoutContext("DeAssoc", MakeCallback(&OnDeAssoc));
     staMac->TraceConnectWithoutContext("BeaconArrival", MakeCallback(&OnBeacon));
+    // From here on the MN's new addresses go through ns-3's DAD (RFC 4862 §5.4).
+    Ptr<Icmpv6L4Protocol> mnIcmp = mnNode->GetObject<Ipv6L3Protocol>()->GetIcmpv6();
+    mnIcmp->SetAttribute("DAD", BooleanValue(g.dadMs > 0));
+    mnIcmp->SetAttribute("DadTimeout", TimeValue(MilliSeconds(g.dadMs > 0 ? g.dadMs : 1)));
+    g.mnWifi->AddAddressCallback(MakeCallback(&OnAddressAdded));
 
     CountIpDrops();
 
@@ -516,7 +633,8 @@ main(int argc, char** argv)
     g.tun.EnablePcap(g.out);
 
     std::cout << "wifi-handover: seed " << g.seed << ", " << g.duration << " s, MN moves at "
-              << g.moveAt << " s, DAD " << g.dadMs << " ms, out " << g.out << std::endl;
+              << g.moveAt << " s, DAD " << g.dadMs << " ms, RAs every " << g.raMinMs << "-"
+              << g.raMaxMs << " ms, out " << g.out << std::endl;
     Simulator::Stop(Seconds(g.duration));
     Simulator::Run();
 
@@ -545,7 +663,8 @@ main(int argc, char** argv)
                              {g.lastBeaconOld, "last beacon AP A", "gray40"},
                              {g.deassoc, "DeAssoc", "orange"},
                              {g.assocNew, "Assoc AP B", "red"},
-                             {g.coaSet, "CoA + BU", "dark-green"},
+                             {g.detect, "RA: new prefix", "purple"},
+                             {g.coaSet, "DAD done, BU", "dark-green"},
                              {g.baNew, "BA", "blue"}});
 
     // summary.json
@@ -555,7 +674,8 @@ main(int argc, char** argv)
        << "  \"seed\": " << g.seed << ",\n"
        << "  \"duration_s\": " << g.duration << ",\n"
        << "  \"move_at_s\": " << g.moveAt << ",\n"
-       << "  \"dad_delay_ms\": " << g.dadMs << ",\n"
+       << "  \"dad_timeout_ms\": " << g.dadMs << ",\n"
+       << "  \"ra_interval_ms\": [" << g.raMinMs << ", " << g.raMaxMs << "],\n"
        << "  \"suite\": \""
        << (sa && mip6tls_suite_find(sa->keys.suite) ? mip6tls_suite_find(sa->keys.suite)->name
                                                     : "none")
@@ -574,6 +694,7 @@ main(int argc, char** argv)
        << "    \"t_last_beacon_old_s\": " << Sec(g.lastBeaconOld) << ",\n"
        << "    \"t_deassoc_s\": " << Sec(g.deassoc) << ",\n"
        << "    \"t_assoc_new_s\": " << Sec(g.assocNew) << ",\n"
+       << "    \"t_rs_s\": " << Sec(g.rsSent) << ",\n"
        << "    \"t_detect_s\": " << Sec(g.detect) << ",\n"
        << "    \"t_coa_s\": " << Sec(g.coaSet) << ",\n"
        << "    \"t_bu_s\": " << Sec(g.buNew) << ",\n"
@@ -610,7 +731,8 @@ main(int argc, char** argv)
               << Ms(g.lastBeaconOld, g.assocNew) << " ms (beacon loss "
               << Ms(g.lastBeaconOld, g.deassoc) << " ms + scan/association "
               << Ms(g.deassoc, g.assocNew) << " ms); detection took "
-              << Ms(g.assocNew, g.detect) << " ms (Assoc trace), DAD " << Ms(g.detect, g.coaSet)
+              << Ms(g.assocNew, g.detect) << " ms (RS on Assoc to the RA's prefix), DAD "
+              << Ms(g.detect, g.coaSet)
               << " ms, BU -> BA " << Ms(g.buNew, g.baNew)
               << " ms, and the first CN -> MN packet on the new path arrived "
               << Ms(g.baNew, g.firstDown) << " ms after the BA (interruption "
