@@ -6,12 +6,14 @@
  *    caller's AES/GHASH/ChaCha code) instead of the "full" one;
  *  - injected entropy and time only: BearSSL would otherwise try the OS seeder once per
  *    engine (br_ssl_engine_init_rand) and time() for X.509 validity (x509_minimal);
- *  - an X.509 class wrapping br_x509_minimal that also keeps the server's end-entity
- *    certificate, checks the RFC 6618 §9.2 identity in its subjectAltName, and hashes it for
- *    the RFC 5929 channel binding;
+ *  - an X.509 class wrapping br_x509_minimal that also keeps the peer's end-entity
+ *    certificate; on the client it checks the RFC 6618 §9.2 identity in its subjectAltName and
+ *    hashes it for the RFC 5929 channel binding, on a server requiring client certificates
+ *    (mutual TLS, decisions/0032) it checks the certificate is meant for TLS clients;
  *  - a server policy wrapper that notes whether the handshake was full or resumed;
- *  - a fatal alert from the client when the server certificate fails (BearSSL stops without
- *    one, leaving the server waiting for a flight that never comes);
+ *  - a fatal alert when the peer's certificate fails (BearSSL stops without one, leaving the
+ *    peer waiting for a flight that never comes);
+ *  - the NSS key log line of a session, for Wireshark;
  *  - state and error reporting in the core's terms.
  */
 #include "mip6tls/tls.h"
@@ -71,12 +73,16 @@ static int tls_der_next(const uint8_t **p, const uint8_t *end, unsigned *tag, co
     return 0;
 }
 
-/* Finds the subjectAltName extension value (the GeneralNames SEQUENCE's contents) of a DER
- * certificate. Returns 1 and the view, 0 when there is none, -1 when the DER is broken or
- * the extension appears twice (RFC 5280 §4.2: at most one instance). */
-static int tls_find_san(const uint8_t *der, size_t len, const uint8_t **san, size_t *san_len)
+static const uint8_t tls_oid_san[] = {0x55, 0x1d, 0x11}; /* id-ce-subjectAltName 2.5.29.17 */
+static const uint8_t tls_oid_eku[] = {0x55, 0x1d, 0x25}; /* id-ce-extKeyUsage 2.5.29.37 */
+
+/* Finds the value of the extension with extnID want[want_len] in a DER certificate, when it is a
+ * SEQUENCE (GeneralNames for the subjectAltName, KeyPurposeIds for the extendedKeyUsage): 1 and
+ * a view of the SEQUENCE's contents, 0 when there is no such extension, -1 when the DER is
+ * broken or the extension appears twice (RFC 5280 §4.2: at most one instance). */
+static int tls_find_ext(const uint8_t *der, size_t len, const uint8_t *want, size_t want_len,
+                        const uint8_t **out, size_t *out_len)
 {
-    static const uint8_t oid_san[] = {0x55, 0x1d, 0x11}; /* id-ce-subjectAltName 2.5.29.17 */
     const uint8_t *p = der, *end = der + len, *v, *tbs_end, *x, *x_end;
     unsigned tag;
     size_t vl;
@@ -119,7 +125,7 @@ static int tls_find_san(const uint8_t *der, size_t len, const uint8_t **san, siz
             }
             if (val == NULL)
                 return -1;
-            if (oid_len != sizeof oid_san || memcmp(oid, oid_san, sizeof oid_san) != 0)
+            if (oid_len != want_len || memcmp(oid, want, want_len) != 0)
                 continue;
             if (found)
                 return -1;
@@ -128,8 +134,8 @@ static int tls_find_san(const uint8_t *der, size_t len, const uint8_t **san, siz
             if (tls_der_next(&e, val + val_len, &tag, &v, &vl) != 0 || tag != 0x30 ||
                 e != val + val_len)
                 return -1;
-            *san = v;
-            *san_len = vl;
+            *out = v;
+            *out_len = vl;
         }
     }
     return found;
@@ -147,7 +153,7 @@ static int tls_san_match(const uint8_t *der, size_t len, unsigned gn_tag, const 
     const uint8_t *san, *p, *end, *v;
     size_t san_len, vl, i;
     unsigned tag;
-    int r = tls_find_san(der, len, &san, &san_len), match = 0;
+    int r = tls_find_ext(der, len, tls_oid_san, sizeof tls_oid_san, &san, &san_len), match = 0;
 
     if (r <= 0)
         return r < 0 ? MIP6TLS_ERR_MALFORMED : 0;
@@ -195,6 +201,68 @@ int mip6tls_tls_cert_match_dns(const uint8_t *der, size_t len, const char *name)
     /* dNSName [2] IA5String; an exact comparison, so "*.example.com" matches no reference
      * identifier (RFC 6618 §9.2: HAC names MUST NOT contain "*"). */
     return tls_san_match(der, len, 0x82, (const uint8_t *)name, n, 1);
+}
+
+int mip6tls_tls_cert_dns_name(const uint8_t *der, size_t len, size_t index, char *out, size_t cap)
+{
+    const uint8_t *san, *p, *end, *v;
+    size_t san_len, vl, i;
+    unsigned tag;
+    int r;
+
+    if (der == NULL)
+        return MIP6TLS_ERR_MALFORMED;
+    r = tls_find_ext(der, len, tls_oid_san, sizeof tls_oid_san, &san, &san_len);
+    if (r <= 0)
+        return r < 0 ? MIP6TLS_ERR_MALFORMED : 0;
+    p = san;
+    end = san + san_len;
+    while (p < end) {
+        if (tls_der_next(&p, end, &tag, &v, &vl) != 0)
+            return MIP6TLS_ERR_MALFORMED;
+        if (tag != 0x82) /* dNSName [2] IA5String */
+            continue;
+        if (index-- > 0)
+            continue;
+        if (vl == 0 || vl > 255)
+            return MIP6TLS_ERR_MALFORMED;
+        for (i = 0; i < vl; i++)
+            if (v[i] < 0x21 || v[i] > 0x7e) /* a log line must not be forged through it */
+                return MIP6TLS_ERR_MALFORMED;
+        if (out == NULL || cap <= vl)
+            return MIP6TLS_ERR_NOBUF;
+        memcpy(out, v, vl);
+        out[vl] = 0;
+        return (int)vl;
+    }
+    return 0;
+}
+
+/* Is a certificate meant for TLS clients? RFC 5280 §4.2.1.12: with an extendedKeyUsage, only
+ * for the purposes it lists; id-kp-clientAuth (1.3.6.1.5.5.7.3.2) or anyExtendedKeyUsage
+ * (2.5.29.37.0) make it one. Without the extension, any use is allowed. 1 yes, 0 no, -1 the
+ * DER is broken. */
+static int tls_eku_client_ok(const uint8_t *der, size_t len)
+{
+    static const uint8_t client_auth[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02};
+    static const uint8_t any_eku[] = {0x55, 0x1d, 0x25, 0x00};
+    const uint8_t *eku, *p, *end, *v;
+    size_t eku_len, vl;
+    unsigned tag;
+    int r = tls_find_ext(der, len, tls_oid_eku, sizeof tls_oid_eku, &eku, &eku_len), ok = 0;
+
+    if (r <= 0)
+        return r < 0 ? -1 : 1;
+    p = eku;
+    end = eku + eku_len;
+    while (p < end) {
+        if (tls_der_next(&p, end, &tag, &v, &vl) != 0 || tag != 0x06)
+            return -1;
+        if ((vl == sizeof client_auth && memcmp(v, client_auth, vl) == 0) ||
+            (vl == sizeof any_eku && memcmp(v, any_eku, vl) == 0))
+            ok = 1;
+    }
+    return ok;
 }
 
 /* ---- errors ----------------------------------------------------------------------------- */
@@ -289,7 +357,8 @@ static void tls_peer_hash(const mip6tls_tls_peer *peer, uint8_t out[32])
     br_sha256_out(&h, out);
 }
 
-/* The alert the client sends when the server certificate fails (RFC 5246 §7.2.2). */
+/* The alert the client sends when the server certificate fails, or a server when the client's
+ * does (RFC 5246 §7.2.2). */
 static uint8_t tls_x509_alert(int err)
 {
     switch (err) {
@@ -298,8 +367,32 @@ static uint8_t tls_x509_alert(int err)
     case BR_ERR_X509_UNSUPPORTED:
     case BR_ERR_X509_WRONG_KEY_TYPE:
     case BR_ERR_X509_WEAK_PUBLIC_KEY:
+    case BR_ERR_X509_FORBIDDEN_KEY_USAGE:
     case BR_ERR_X509_LIMIT_EXCEEDED: return BR_ALERT_UNSUPPORTED_CERTIFICATE;
     default: return BR_ALERT_BAD_CERTIFICATE;
+    }
+}
+
+/* The fatal alert the driver sends itself for a failure BearSSL ends without one, or 0. Only
+ * failures that happen while our records are still plaintext qualify: the client's with the
+ * server's certificate (between its ClientHello and its key exchange), and a server's with
+ * the client's certificate or CertificateVerify (mutual TLS: before its ChangeCipherSpec; such
+ * a server never resumes, so its ChangeCipherSpec always comes after the client's flight). */
+static uint8_t tls_fail_alert(const mip6tls_tls *t, int err)
+{
+    if (t->open || t->alert_len != 0)
+        return 0;
+    if (err >= BR_ERR_X509_OK && err < 64)
+        return tls_x509_alert(err);
+    if (t->role != MIP6TLS_TLS_SERVER || t->cfg->anchors == NULL)
+        return 0;
+    switch (err) {
+    /* RFC 5246 §7.4.6: a server that insists on a certificate answers none with
+     * handshake_failure. */
+    case BR_ERR_NO_CLIENT_AUTH: return BR_ALERT_HANDSHAKE_FAILURE;
+    case BR_ERR_WRONG_KEY_USAGE: return BR_ALERT_UNSUPPORTED_CERTIFICATE;
+    case BR_ERR_BAD_SIGNATURE: return BR_ALERT_DECRYPT_ERROR; /* §7.2.2 */
+    default: return 0;
     }
 }
 
@@ -310,16 +403,13 @@ static void tls_update(mip6tls_tls *t)
     unsigned st = br_ssl_engine_current_state(eng);
 
     if (st == BR_SSL_CLOSED) {
-        int err = br_ssl_engine_last_error(eng);
-        /* BearSSL fails a bad server certificate without an alert. The client is then
-         * between its ClientHello and its key exchange, so its records are still plaintext:
-         * a fatal alert record (RFC 5246 §6.2.1, §7.2) tells the server why. */
-        if (t->role == MIP6TLS_TLS_CLIENT && !t->open && t->alert_len == 0 &&
-            err >= BR_ERR_X509_OK && err < 64) {
-            /* ContentType alert(21), TLS 1.2, length 2, level fatal(2) */
+        uint8_t alert = tls_fail_alert(t, br_ssl_engine_last_error(eng));
+        if (alert != 0) {
+            /* ContentType alert(21), TLS 1.2, length 2, level fatal(2): a plaintext record
+             * (RFC 5246 §6.2.1, §7.2) tells the peer why. */
             static const uint8_t hdr[6] = {21, 0x03, 0x03, 0x00, 0x02, 0x02};
             memcpy(t->alert, hdr, sizeof hdr);
-            t->alert[6] = tls_x509_alert(err);
+            t->alert[6] = alert;
             t->alert_len = 7;
             t->alert_off = 0;
         }
@@ -332,7 +422,7 @@ static void tls_update(mip6tls_tls *t)
     if (t->role == MIP6TLS_TLS_SERVER) {
         memcpy(t->cb, t->cfg->cb, t->cfg->cb_len);
         t->cb_len = t->cfg->cb_len;
-    } else if (!t->u.c.saw_chain) {
+    } else if (!t->x.saw_chain) {
         /* Abbreviated handshake: no Certificate message; the binding is the one of the
          * certificate validated when the session was made (kept with it). */
         memcpy(t->cb, t->u.c.resume_cb, t->u.c.resume_cb_len);
@@ -346,69 +436,79 @@ static int tls_fail_code(const mip6tls_tls *t)
     return e != 0 ? e : MIP6TLS_ERR_STATE;
 }
 
-/* ---- the X.509 wrapper (client) ------------------------------------------------------- */
+/* ---- the X.509 wrapper (the peer's chain) ---------------------------------------------- */
 
 static mip6tls_tls *tls_from_x509(const br_x509_class **ctx)
 {
-    return (mip6tls_tls *)(void *)((char *)ctx - offsetof(mip6tls_tls, u.c.x509));
+    return (mip6tls_tls *)(void *)((char *)ctx - offsetof(mip6tls_tls, x.vt));
 }
 
 static void tls_x509_start_chain(const br_x509_class **ctx, const char *server_name)
 {
     mip6tls_tls *t = tls_from_x509(ctx);
-    t->u.c.ncert = 0;
-    t->u.c.ee_len = 0;
-    t->u.c.ee_got = 0;
-    t->u.c.ee_err = 0;
-    t->u.c.saw_chain = 1;
-    t->cb_len = 0;
-    t->u.c.minimal.vtable->start_chain(&t->u.c.minimal.vtable, server_name);
+    t->x.ncert = 0;
+    t->x.ee_len = 0;
+    t->x.ee_got = 0;
+    t->x.ee_err = 0;
+    t->x.saw_chain = 1;
+    if (t->role == MIP6TLS_TLS_CLIENT)
+        t->cb_len = 0;
+    /* A server's engine passes no name (BearSSL checks none in a client certificate). */
+    t->x.minimal.vtable->start_chain(&t->x.minimal.vtable, server_name);
 }
 
 static void tls_x509_start_cert(const br_x509_class **ctx, uint32_t length)
 {
     mip6tls_tls *t = tls_from_x509(ctx);
-    if (t->u.c.ncert == 0) {
-        t->u.c.ee_len = length;
+    if (t->x.ncert == 0) {
+        t->x.ee_len = length;
         if (length > MIP6TLS_TLS_CERT_MAX)
-            t->u.c.ee_err = BR_ERR_X509_LIMIT_EXCEEDED;
+            t->x.ee_err = BR_ERR_X509_LIMIT_EXCEEDED;
     }
-    t->u.c.minimal.vtable->start_cert(&t->u.c.minimal.vtable, length);
+    t->x.minimal.vtable->start_cert(&t->x.minimal.vtable, length);
 }
 
 static void tls_x509_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
 {
     mip6tls_tls *t = tls_from_x509(ctx);
-    if (t->u.c.ncert == 0 && t->u.c.ee_err == 0) {
-        if (len > MIP6TLS_TLS_CERT_MAX - t->u.c.ee_got) {
-            t->u.c.ee_err = BR_ERR_X509_LIMIT_EXCEEDED;
+    if (t->x.ncert == 0 && t->x.ee_err == 0) {
+        if (len > MIP6TLS_TLS_CERT_MAX - t->x.ee_got) {
+            t->x.ee_err = BR_ERR_X509_LIMIT_EXCEEDED;
         } else {
-            memcpy(t->u.c.ee + t->u.c.ee_got, buf, len);
-            t->u.c.ee_got += (uint32_t)len;
+            memcpy(t->x.ee + t->x.ee_got, buf, len);
+            t->x.ee_got += (uint32_t)len;
         }
     }
-    t->u.c.minimal.vtable->append(&t->u.c.minimal.vtable, buf, len);
+    t->x.minimal.vtable->append(&t->x.minimal.vtable, buf, len);
 }
 
-/* RFC 6618 §9.2 identity and RFC 5929 §4.1 binding of the end-entity certificate. A broken
- * certificate fails here too, but BearSSL's own verdict (end_chain) is reported first. */
+/* Client: the RFC 6618 §9.2 identity and the RFC 5929 §4.1 binding of the server's
+ * end-entity certificate. Server (mutual TLS): the client's certificate must be one for TLS
+ * clients. A broken certificate fails here too, but BearSSL's own verdict (end_chain) is
+ * reported first. */
 static void tls_check_ee(mip6tls_tls *t)
 {
-    const uint8_t *der = t->u.c.ee;
-    size_t len = t->u.c.ee_got;
+    const uint8_t *der = t->x.ee;
+    size_t len = t->x.ee_got;
     int r;
 
+    if (t->role == MIP6TLS_TLS_SERVER) {
+        r = tls_eku_client_ok(der, len);
+        if (r != 1)
+            t->x.ee_err = r < 0 ? BR_ERR_X509_INVALID_VALUE : BR_ERR_X509_FORBIDDEN_KEY_USAGE;
+        return;
+    }
     if (t->u.c.ip.family != MIP6TLS_AF_NONE)
         r = mip6tls_tls_cert_match_ip(der, len, &t->u.c.ip);
     else
         r = mip6tls_tls_cert_match_dns(der, len, br_ssl_engine_get_server_name(&t->u.c.ssl.eng));
     if (r != 1) {
-        t->u.c.ee_err = BR_ERR_X509_BAD_SERVER_NAME;
+        t->x.ee_err = BR_ERR_X509_BAD_SERVER_NAME;
         return;
     }
     r = mip6tls_cbind_server_end_point(der, len, t->cb, sizeof t->cb);
     if (r < 0) {
-        t->u.c.ee_err =
+        t->x.ee_err =
             r == MIP6TLS_ERR_UNSUPPORTED ? BR_ERR_X509_UNSUPPORTED : BR_ERR_X509_INVALID_VALUE;
         return;
     }
@@ -418,28 +518,28 @@ static void tls_check_ee(mip6tls_tls *t)
 static void tls_x509_end_cert(const br_x509_class **ctx)
 {
     mip6tls_tls *t = tls_from_x509(ctx);
-    if (t->u.c.ncert == 0 && t->u.c.ee_err == 0)
+    if (t->x.ncert == 0 && t->x.ee_err == 0)
         tls_check_ee(t);
-    t->u.c.ncert++;
-    t->u.c.minimal.vtable->end_cert(&t->u.c.minimal.vtable);
+    t->x.ncert++;
+    t->x.minimal.vtable->end_cert(&t->x.minimal.vtable);
 }
 
 static unsigned tls_x509_end_chain(const br_x509_class **ctx)
 {
     mip6tls_tls *t = tls_from_x509(ctx);
-    unsigned r = t->u.c.minimal.vtable->end_chain(&t->u.c.minimal.vtable);
+    unsigned r = t->x.minimal.vtable->end_chain(&t->x.minimal.vtable);
     if (r != 0)
         return r; /* untrusted, expired, undecodable...: BearSSL's verdict first */
-    if (t->u.c.ncert == 0)
+    if (t->x.ncert == 0)
         return BR_ERR_X509_EMPTY_CHAIN;
-    return (unsigned)t->u.c.ee_err;
+    return (unsigned)t->x.ee_err;
 }
 
 static const br_x509_pkey *tls_x509_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
 {
     const mip6tls_tls *t =
-        (const mip6tls_tls *)(const void *)((const char *)ctx - offsetof(mip6tls_tls, u.c.x509));
-    return t->u.c.minimal.vtable->get_pkey(&t->u.c.minimal.vtable, usages);
+        (const mip6tls_tls *)(const void *)((const char *)ctx - offsetof(mip6tls_tls, x.vt));
+    return t->x.minimal.vtable->get_pkey(&t->x.minimal.vtable, usages);
 }
 
 static const br_x509_class tls_x509_vtable = {
@@ -451,6 +551,26 @@ static const br_x509_class tls_x509_vtable = {
     tls_x509_end_chain,
     tls_x509_get_pkey,
 };
+
+/* Chain validation of the peer: BearSSL's minimal engine over `anchors`, SHA-2 signatures
+ * only, RSA keys of at least 2048 bits, and the caller's time (days since 0000-01-01,
+ * seconds), never time(). */
+static void tls_x509_setup(mip6tls_tls *t, const mip6tls_cred *anchors, uint32_t days,
+                           uint32_t secs)
+{
+    const mip6tls_tls_config *cfg = t->cfg;
+    br_x509_minimal_context *xc = &t->x.minimal;
+    br_x509_minimal_init(xc, &br_sha256_vtable, anchors->anchors, anchors->anchors_len);
+    br_x509_minimal_set_hash(xc, br_sha224_ID, &br_sha224_vtable);
+    br_x509_minimal_set_hash(xc, br_sha256_ID, &br_sha256_vtable);
+    br_x509_minimal_set_hash(xc, br_sha384_ID, &br_sha384_vtable);
+    br_x509_minimal_set_hash(xc, br_sha512_ID, &br_sha512_vtable);
+    br_x509_minimal_set_rsa(xc, cfg->rsa_vrfy);
+    br_x509_minimal_set_ecdsa(xc, cfg->iec, cfg->ecdsa_vrfy);
+    br_x509_minimal_set_minrsa(xc, 256);
+    br_x509_minimal_set_time(xc, days, secs);
+    t->x.vt = &tls_x509_vtable;
+}
 
 /* ---- the policy wrapper (server) ------------------------------------------------------ */
 
@@ -519,7 +639,7 @@ int mip6tls_tls_config_client(mip6tls_tls_config *cfg, const mip6tls_cred *ancho
         return MIP6TLS_ERR_MISSING;
     tls_config_common(cfg, impl);
     cfg->role = MIP6TLS_TLS_CLIENT;
-    cfg->cred = anchors;
+    cfg->anchors = anchors;
     return 0;
 }
 
@@ -547,6 +667,34 @@ int mip6tls_tls_config_server(mip6tls_tls_config *cfg, mip6tls_cred *cred,
         cfg->has_cache = 1;
     }
     return 0;
+}
+
+int mip6tls_tls_config_client_cert(mip6tls_tls_config *cfg, mip6tls_cred *cred)
+{
+    int r;
+    if (cfg == NULL || cred == NULL || cfg->role != MIP6TLS_TLS_CLIENT)
+        return MIP6TLS_ERR_ARG;
+    r = mip6tls_cred_check(cred);
+    if (r != 0)
+        return r;
+    cfg->cred = cred;
+    return 0;
+}
+
+int mip6tls_tls_config_client_auth(mip6tls_tls_config *cfg, const mip6tls_cred *anchors)
+{
+    if (cfg == NULL || anchors == NULL || cfg->role != MIP6TLS_TLS_SERVER)
+        return MIP6TLS_ERR_ARG;
+    if (anchors->anchors_len == 0)
+        return MIP6TLS_ERR_MISSING;
+    cfg->anchors = anchors;
+    return 0;
+}
+
+void mip6tls_tls_config_keylog(mip6tls_tls_config *cfg, int on)
+{
+    if (cfg != NULL)
+        cfg->keylog = on != 0;
 }
 
 int mip6tls_tls_config_suites(mip6tls_tls_config *cfg, const uint16_t *suites, size_t n)
@@ -635,27 +783,31 @@ static int tls_peer_ok(const mip6tls_tls_peer *peer)
     return n >= 1 && n <= 255;
 }
 
+/* Days since 0000-01-01 for BearSSL's X.509 time, or -1 when out of its range. */
+static int64_t tls_days(uint64_t unix_time)
+{
+    uint64_t days = unix_time / 86400 + TLS_UNIX_EPOCH_DAYS;
+    return days > UINT32_MAX ? -1 : (int64_t)days;
+}
+
 int mip6tls_tls_client_init(mip6tls_tls *t, const mip6tls_tls_config *cfg, mip6tls_drbg *rng,
                             uint64_t unix_time, const mip6tls_tls_peer *peer,
                             const mip6tls_tls_session *resume, uint8_t *buf, size_t buf_len)
 {
     br_ssl_client_context *cc;
-    br_x509_minimal_context *xc;
-    uint64_t days;
+    const mip6tls_cred *cr;
+    int64_t days = tls_days(unix_time);
     int resuming = 0;
 
     if (t == NULL || cfg == NULL || rng == NULL || peer == NULL || buf == NULL ||
-        cfg->role != MIP6TLS_TLS_CLIENT || buf_len < MIP6TLS_TLS_BUFSIZE_MIN || !tls_peer_ok(peer))
-        return MIP6TLS_ERR_ARG;
-    days = unix_time / 86400 + TLS_UNIX_EPOCH_DAYS;
-    if (days > UINT32_MAX)
+        cfg->role != MIP6TLS_TLS_CLIENT || buf_len < MIP6TLS_TLS_BUFSIZE_MIN ||
+        !tls_peer_ok(peer) || days < 0)
         return MIP6TLS_ERR_ARG;
 
     memset(t, 0, sizeof *t);
     t->role = MIP6TLS_TLS_CLIENT;
     t->cfg = cfg;
     cc = &t->u.c.ssl;
-    xc = &t->u.c.minimal;
     if (peer->dns == NULL)
         t->u.c.ip = peer->ip;
     tls_peer_hash(peer, t->u.c.peer_hash);
@@ -664,20 +816,17 @@ int mip6tls_tls_client_init(mip6tls_tls *t, const mip6tls_tls_config *cfg, mip6t
     tls_engine_profile(&cc->eng, cfg, BR_OPT_NO_RENEGOTIATION);
     br_ssl_engine_set_rsavrfy(&cc->eng, cfg->rsa_vrfy);
     br_ssl_engine_set_ecdsa(&cc->eng, cfg->ecdsa_vrfy);
-
-    /* Chain validation: BearSSL's minimal engine with SHA-2 signatures only, RSA keys of at
-     * least 2048 bits, and the caller's time, never time(). */
-    br_x509_minimal_init(xc, &br_sha256_vtable, cfg->cred->anchors, cfg->cred->anchors_len);
-    br_x509_minimal_set_hash(xc, br_sha224_ID, &br_sha224_vtable);
-    br_x509_minimal_set_hash(xc, br_sha256_ID, &br_sha256_vtable);
-    br_x509_minimal_set_hash(xc, br_sha384_ID, &br_sha384_vtable);
-    br_x509_minimal_set_hash(xc, br_sha512_ID, &br_sha512_vtable);
-    br_x509_minimal_set_rsa(xc, cfg->rsa_vrfy);
-    br_x509_minimal_set_ecdsa(xc, cfg->iec, cfg->ecdsa_vrfy);
-    br_x509_minimal_set_minrsa(xc, 256);
-    br_x509_minimal_set_time(xc, (uint32_t)days, (uint32_t)(unix_time % 86400));
-    t->u.c.x509 = &tls_x509_vtable;
-    br_ssl_engine_set_x509(&cc->eng, &t->u.c.x509);
+    tls_x509_setup(t, cfg->anchors, (uint32_t)days, (uint32_t)(unix_time % 86400));
+    br_ssl_engine_set_x509(&cc->eng, &t->x.vt);
+    /* Mutual TLS: our chain, sent when the server asks; the key signs CertificateVerify only
+     * (no static ECDH). Without one, BearSSL answers a CertificateRequest with an empty
+     * Certificate and the server decides. */
+    cr = cfg->cred;
+    if (cr != NULL && cr->key_type == BR_KEYTYPE_EC)
+        br_ssl_client_set_single_ec(cc, cr->chain, cr->chain_len, &cr->key.ec, BR_KEYTYPE_SIGN,
+                                    (unsigned)cr->ee_issuer_key_type, cfg->iec, cfg->ecdsa_sign);
+    else if (cr != NULL)
+        br_ssl_client_set_single_rsa(cc, cr->chain, cr->chain_len, &cr->key.rsa, cfg->rsa_sign);
 
     br_ssl_engine_set_buffer(&cc->eng, buf, buf_len, 0);
     tls_seed(&cc->eng, rng);
@@ -696,14 +845,15 @@ int mip6tls_tls_client_init(mip6tls_tls *t, const mip6tls_tls_config *cfg, mip6t
     return tls_started(t, br_ssl_client_reset(cc, peer->dns, resuming));
 }
 
-int mip6tls_tls_server_init(mip6tls_tls *t, mip6tls_tls_config *cfg, mip6tls_drbg *rng,
-                            uint8_t *buf, size_t buf_len)
+/* days < 0: no time given (mip6tls_tls_server_init). */
+static int tls_server_start(mip6tls_tls *t, mip6tls_tls_config *cfg, mip6tls_drbg *rng,
+                            int64_t days, uint32_t secs, uint8_t *buf, size_t buf_len)
 {
     br_ssl_server_context *sc;
     const mip6tls_cred *cr;
 
     if (t == NULL || cfg == NULL || rng == NULL || buf == NULL || cfg->role != MIP6TLS_TLS_SERVER ||
-        buf_len < MIP6TLS_TLS_BUFSIZE_MIN)
+        buf_len < MIP6TLS_TLS_BUFSIZE_MIN || (cfg->anchors != NULL && days < 0))
         return MIP6TLS_ERR_ARG;
     memset(t, 0, sizeof *t);
     t->role = MIP6TLS_TLS_SERVER;
@@ -725,12 +875,39 @@ int mip6tls_tls_server_init(mip6tls_tls *t, mip6tls_tls_config *cfg, mip6tls_drb
     t->u.s.inner = sc->policy_vtable;
     t->u.s.policy = &tls_policy_vtable;
     br_ssl_server_set_policy(sc, &t->u.s.policy);
-    if (cfg->has_cache)
+    if (cfg->anchors != NULL) {
+        /* Mutual TLS: a CertificateRequest naming our anchors; BearSSL fails the handshake
+         * when no certificate comes (no BR_OPT_TOLERATE_NO_CLIENT_AUTH) or the chain fails
+         * the validator, and checks CertificateVerify with the verifiers set here. No cache:
+         * a resumed session would carry no client identity. */
+        br_ssl_engine_set_rsavrfy(&sc->eng, cfg->rsa_vrfy);
+        br_ssl_engine_set_ecdsa(&sc->eng, cfg->ecdsa_vrfy);
+        tls_x509_setup(t, cfg->anchors, (uint32_t)days, secs);
+        br_ssl_engine_set_x509(&sc->eng, &t->x.vt);
+        br_ssl_server_set_trust_anchor_names_alt(sc, cfg->anchors->anchors,
+                                                 cfg->anchors->anchors_len);
+    } else if (cfg->has_cache) {
         br_ssl_server_set_cache(sc, &cfg->cache.vtable);
+    }
 
     br_ssl_engine_set_buffer(&sc->eng, buf, buf_len, 0);
     tls_seed(&sc->eng, rng);
     return tls_started(t, br_ssl_server_reset(sc));
+}
+
+int mip6tls_tls_server_init(mip6tls_tls *t, mip6tls_tls_config *cfg, mip6tls_drbg *rng,
+                            uint8_t *buf, size_t buf_len)
+{
+    return tls_server_start(t, cfg, rng, -1, 0, buf, buf_len);
+}
+
+int mip6tls_tls_server_init_at(mip6tls_tls *t, mip6tls_tls_config *cfg, mip6tls_drbg *rng,
+                               uint64_t unix_time, uint8_t *buf, size_t buf_len)
+{
+    int64_t days = tls_days(unix_time);
+    if (days < 0)
+        return MIP6TLS_ERR_ARG;
+    return tls_server_start(t, cfg, rng, days, (uint32_t)(unix_time % 86400), buf, buf_len);
 }
 
 /* ---- I/O ------------------------------------------------------------------------------ */
@@ -903,9 +1080,16 @@ int mip6tls_tls_last_error(const mip6tls_tls *t)
 
 int mip6tls_tls_error(const mip6tls_tls *t)
 {
+    int br;
     if (mip6tls_tls_get_state(t) != MIP6TLS_TLS_FAILED)
         return 0;
-    return mip6tls_tls_map_error(mip6tls_tls_last_error(t));
+    br = mip6tls_tls_last_error(t);
+    /* No suite negotiation fails after the server's Certificate: a handshake_failure then is
+     * the server refusing us without a client certificate (RFC 5246 §7.4.6). */
+    if (t->role == MIP6TLS_TLS_CLIENT &&
+        br == BR_ERR_RECV_FATAL_ALERT + BR_ALERT_HANDSHAKE_FAILURE && t->x.ncert > 0)
+        return MIP6TLS_ERR_AUTH;
+    return mip6tls_tls_map_error(br);
 }
 
 int mip6tls_tls_channel_binding(const mip6tls_tls *t, uint8_t *out, size_t cap)
@@ -927,7 +1111,7 @@ int mip6tls_tls_get_info(mip6tls_tls *t, mip6tls_tls_info *info)
     br_ssl_engine_get_session_parameters(eng, &sp);
     info->version = (uint16_t)br_ssl_engine_get_version(eng);
     info->suite = sp.cipher_suite;
-    info->resumed = t->role == MIP6TLS_TLS_CLIENT ? !t->u.c.saw_chain : !t->u.s.full;
+    info->resumed = t->role == MIP6TLS_TLS_CLIENT ? !t->x.saw_chain : !t->u.s.full;
     info->curve = info->resumed ? 0 : (uint8_t)br_ssl_engine_get_ecdhe_curve(eng);
     memset(&sp, 0, sizeof sp);
     return 0;
@@ -943,6 +1127,67 @@ int mip6tls_tls_get_session(const mip6tls_tls *t, mip6tls_tls_session *out)
     out->cb_len = t->cb_len;
     memcpy(out->peer_hash, t->u.c.peer_hash, sizeof out->peer_hash);
     return 0;
+}
+
+const uint8_t *mip6tls_tls_peer_cert(const mip6tls_tls *t, size_t *len)
+{
+    /* On a server the chain was only validated when client certificates were required; a
+     * resumed client saw none. An open session's chain passed (or it would have failed). */
+    if (!t->open || !t->x.saw_chain || t->x.ncert == 0 || t->x.ee_got == 0 ||
+        t->x.ee_got != t->x.ee_len || (t->role == MIP6TLS_TLS_SERVER && t->cfg->anchors == NULL)) {
+        *len = 0;
+        return NULL;
+    }
+    *len = t->x.ee_got;
+    return t->x.ee;
+}
+
+int mip6tls_tls_peer_cert_sha256(const mip6tls_tls *t, uint8_t out[32])
+{
+    br_sha256_context h;
+    size_t n;
+    const uint8_t *der = mip6tls_tls_peer_cert(t, &n);
+    if (der == NULL)
+        return MIP6TLS_ERR_STATE;
+    br_sha256_init(&h);
+    br_sha256_update(&h, der, n);
+    br_sha256_out(&h, out);
+    return 32;
+}
+
+static char *tls_hex(char *out, const uint8_t *in, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t i;
+    for (i = 0; i < n; i++) {
+        *out++ = digits[in[i] >> 4];
+        *out++ = digits[in[i] & 15];
+    }
+    return out;
+}
+
+int mip6tls_tls_keylog_line(const mip6tls_tls *t, char *out, size_t cap)
+{
+    /* NSS key log format: "CLIENT_RANDOM <ClientHello.random> <master_secret>", hex. BearSSL
+     * keeps the client random in the engine and the master secret (computed, or taken from
+     * the resumed session) in its session parameters, the same on both sides. */
+    static const char label[] = "CLIENT_RANDOM ";
+    const br_ssl_engine_context *eng;
+    char *p;
+
+    if (!t->open)
+        return MIP6TLS_ERR_STATE;
+    if (out == NULL || cap < MIP6TLS_TLS_KEYLOG_LEN)
+        return MIP6TLS_ERR_NOBUF;
+    eng = tls_ceng(t);
+    memcpy(out, label, sizeof label - 1);
+    p = tls_hex(out + sizeof label - 1, eng->client_random, sizeof eng->client_random);
+    *p++ = ' ';
+    p = tls_hex(p, eng->session.master_secret, sizeof eng->session.master_secret);
+    *p = '\n';
+    if (cap > MIP6TLS_TLS_KEYLOG_LEN)
+        out[MIP6TLS_TLS_KEYLOG_LEN] = 0;
+    return MIP6TLS_TLS_KEYLOG_LEN;
 }
 
 /* ---- the roles' plumbing into the outbox ---------------------------------------------- */
@@ -961,6 +1206,19 @@ void mip6tls_tls_send_to_outbox(mip6tls_tls *t, uint32_t conn, const mip6tls_end
         a->conn = conn;
         a->remote = *remote;
         mip6tls_tls_send_ct_done(t, n);
+    }
+    /* After the records, so that the key log line never takes the room they need. */
+    if (t->open && t->cfg->keylog && !t->keylog_done) {
+        uint8_t *out;
+        mip6tls_action *a =
+            mip6tls_outbox_push(ob, MIP6TLS_ACT_EVENT, MIP6TLS_TLS_KEYLOG_LEN, &out);
+        if (a == NULL)
+            return; /* the next call tries again */
+        (void)mip6tls_tls_keylog_line(t, (char *)out, MIP6TLS_TLS_KEYLOG_LEN);
+        a->event = MIP6TLS_TLS_EV_KEYLOG;
+        a->conn = conn;
+        a->remote = *remote;
+        t->keylog_done = 1;
     }
 }
 

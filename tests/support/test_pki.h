@@ -13,6 +13,12 @@
  *   big        the hac names plus 110 filler names: its DER is longer than 4 KiB
  *   weak       the hac names, RSA-1024 key (tpki_weak_key_pem)
  *   rogue      the hac names, issued by "mip6tls Rogue CA" (tpki_rogue_ca_pem)
+ * HA client certificates for mutual TLS (keyUsage digitalSignature, extendedKeyUsage
+ * clientAuth; hac-ec and hac-rsa say serverAuth only):
+ *   ha-ec      DNS:ha1.example.com, its own P-256 key (tpki_ha_key_pem); 2024 .. 2099
+ *   ha-rsa     DNS:ha2.example.com, the RSA-2048 key of hac-rsa
+ *   ha-expired ha-ec's key and name, valid 2020-01-01 .. 2021-01-01 only
+ *   ha-rogue   ha-ec's key and name, issued by "mip6tls Rogue CA"
  * Chains (*_chain_pem) are the end-entity certificate followed by the CA certificate.
  */
 #ifndef MIP6TLS_TEST_PKI_H
@@ -63,5 +69,15 @@ extern const size_t tpki_big_der_len;
 extern const char tpki_weak_pem[];
 extern const char tpki_weak_key_pem[];
 extern const char tpki_rogue_pem[];
+
+extern const char tpki_ha_ec_chain_pem[];
+extern const uint8_t tpki_ha_ec_der[];
+extern const size_t tpki_ha_ec_der_len;
+extern const char tpki_ha_key_pem[]; /* SEC1 PEM, no EC PARAMETERS */
+extern const char tpki_ha_rsa_chain_pem[];
+extern const uint8_t tpki_ha_rsa_der[];
+extern const size_t tpki_ha_rsa_der_len;
+extern const char tpki_ha_expired_pem[];
+extern const char tpki_ha_rogue_pem[];
 
 #endif

@@ -17,6 +17,10 @@
  *                      -> the request leaves after 1 round trip (flights 1-2)
  * (BearSSL reports the resumed client OPEN once its own Finished is out, i.e. in flight 3.)
  *
+ * Mutual TLS (decisions/0032) runs the same pump with an HA client certificate, and the key
+ * log line is checked the way Wireshark uses it: the test derives the record keys from the
+ * line alone (its own TLS 1.2 PRF, RFC 5246 §5, §6.3) and decrypts records off the wire.
+ *
  * The test also stands in for the OS: it defines time() and br_prng_seeder_system(), which
  * the static BearSSL would call for X.509 time and OS seeding, and counts the calls. The core
  * must make neither happen; the last test checks the counts.
@@ -79,7 +83,10 @@ static struct {
     int last_dir;
     size_t flights;
     uint8_t sarena[16384], carena[8192], cache[8 * MIP6TLS_TLS_CACHE_ENTRY];
+    uint8_t aarena[8192], karena[16384];
     mip6tls_cred scred, ccred;
+    mip6tls_cred acred, kcred; /* mutual TLS: the server's client anchors, the client's chain */
+    int srv_at;                /* start the server with mip6tls_tls_server_init_at */
     mip6tls_tls_config scfg, ccfg;
     mip6tls_drbg srng, crng;
     mip6tls_esp_impl impl;
@@ -131,9 +138,15 @@ static void start(const mip6tls_tls_peer *id, uint64_t unix_time, const mip6tls_
     W.cli.open_flight = W.srv.open_flight = 0;
     seed(&W.crng, cseed);
     seed(&W.srng, sseed);
-    assert_int_equal(mip6tls_tls_server_init(&W.srv.t, &W.scfg, &W.srng, W.srv.buf,
-                                             W.srv.buf_len ? W.srv.buf_len : sizeof W.srv.buf),
-                     0);
+    if (W.srv_at)
+        assert_int_equal(
+            mip6tls_tls_server_init_at(&W.srv.t, &W.scfg, &W.srng, unix_time, W.srv.buf,
+                                       W.srv.buf_len ? W.srv.buf_len : sizeof W.srv.buf),
+            0);
+    else
+        assert_int_equal(mip6tls_tls_server_init(&W.srv.t, &W.scfg, &W.srng, W.srv.buf,
+                                                 W.srv.buf_len ? W.srv.buf_len : sizeof W.srv.buf),
+                         0);
     assert_int_equal(mip6tls_tls_client_init(&W.cli.t, &W.ccfg, &W.crng, unix_time, id, resume,
                                              W.cli.buf,
                                              W.cli.buf_len ? W.cli.buf_len : sizeof W.cli.buf),
@@ -1020,6 +1033,583 @@ static void misuse(void **state)
     assert_int_equal(mip6tls_tls_map_error(BR_ERR_RECV_FATAL_ALERT + 10), MIP6TLS_ERR_MALFORMED);
 }
 
+/* ---- key log (Wireshark) ---------------------------------------------------------------- */
+
+/* HMAC-SHA-256 over a || b. */
+static void hmac2(const uint8_t *key, size_t klen, const uint8_t *a, size_t alen, const uint8_t *b,
+                  size_t blen, uint8_t out[32])
+{
+    br_hmac_key_context kc;
+    br_hmac_context hc;
+    br_hmac_key_init(&kc, &br_sha256_vtable, key, klen);
+    br_hmac_init(&hc, &kc, 0);
+    br_hmac_update(&hc, a, alen);
+    br_hmac_update(&hc, b, blen);
+    br_hmac_out(&hc, out);
+}
+
+/* The TLS 1.2 PRF with SHA-256 (RFC 5246 §5), written out here rather than BearSSL's: P_SHA256
+ * (secret, label || seed), A(0) = label || seed, A(i) = HMAC(secret, A(i-1)). */
+static void tls12_prf(const uint8_t *secret, size_t slen, const char *label, const uint8_t *seed,
+                      size_t seed_len, uint8_t *out, size_t n)
+{
+    uint8_t ls[128], a[32], block[32];
+    size_t ll = strlen(label), off = 0;
+    assert_true(ll + seed_len <= sizeof ls);
+    memcpy(ls, label, ll);
+    memcpy(ls + ll, seed, seed_len);
+    hmac2(secret, slen, ls, ll + seed_len, NULL, 0, a); /* A(1) */
+    while (off < n) {
+        size_t k = n - off < 32 ? n - off : 32;
+        hmac2(secret, slen, a, 32, ls, ll + seed_len, block);
+        memcpy(out + off, block, k);
+        off += k;
+        hmac2(secret, slen, a, 32, NULL, 0, a);
+    }
+}
+
+/* The Random of the first handshake message on wire `dir` (ClientHello or ServerHello: record
+ * header 5, handshake header 4, version 2, then 32 octets; RFC 5246 §7.4.1.2). */
+static const uint8_t *hello_random(int dir)
+{
+    assert_true(W.tlen[dir] > 5 + 4 + 2 + 32);
+    assert_int_equal(W.transcript[dir][0], 22);
+    return W.transcript[dir] + 11;
+}
+
+/* The n-th (from 0) record on wire `dir` after its ChangeCipherSpec record: its type and a view
+ * of its body. */
+static const uint8_t *record_after_ccs(int dir, size_t n, uint8_t *type, size_t *len)
+{
+    size_t off = 0, seen = 0;
+    int after = 0;
+    *type = 0;
+    *len = 0;
+    while (off + 5 <= W.tlen[dir]) {
+        const uint8_t *r = W.transcript[dir] + off;
+        size_t rl = (size_t)r[3] << 8 | r[4];
+        assert_true(off + 5 + rl <= W.tlen[dir]);
+        if (after && seen++ == n) {
+            *type = r[0];
+            *len = rl;
+            return r + 5;
+        }
+        if (r[0] == 20)
+            after = 1;
+        off += 5 + rl;
+    }
+    fail_msg("no record %zu after ChangeCipherSpec on wire %d", n, dir);
+    return NULL;
+}
+
+/* Opens an AES-128-GCM record (RFC 5288 §3: 8-octet explicit nonce, 16-octet tag; AAD =
+ * seq || type || version || plaintext length, RFC 5246 §6.2.3.3) in place; returns its
+ * plaintext length, or -1 when the tag does not verify. */
+static long gcm_open(const uint8_t key[16], const uint8_t salt[4], uint64_t seq, uint8_t type,
+                     uint8_t *body, size_t len)
+{
+    br_aes_ct_ctr_keys aes;
+    br_gcm_context gc;
+    uint8_t iv[12], aad[13];
+    size_t pl;
+    int i;
+    if (len < 8 + 16)
+        return -1;
+    pl = len - 8 - 16;
+    memcpy(iv, salt, 4);
+    memcpy(iv + 4, body, 8);
+    for (i = 0; i < 8; i++)
+        aad[i] = (uint8_t)(seq >> (56 - 8 * i));
+    aad[8] = type;
+    aad[9] = 3;
+    aad[10] = 3;
+    aad[11] = (uint8_t)(pl >> 8);
+    aad[12] = (uint8_t)pl;
+    br_aes_ct_ctr_init(&aes, key, 16);
+    br_gcm_init(&gc, &aes.vtable, br_ghash_ctmul);
+    br_gcm_reset(&gc, iv, sizeof iv);
+    br_gcm_aad_inject(&gc, aad, sizeof aad);
+    br_gcm_flip(&gc);
+    br_gcm_run(&gc, 0, body + 8, pl);
+    return br_gcm_check_tag(&gc, body + 8 + pl) ? (long)pl : -1;
+}
+
+/* Both sides' key log lines; asserts they are equal and well formed; returns the line. */
+static void keylog_both(char line[MIP6TLS_TLS_KEYLOG_LEN + 1])
+{
+    char other[MIP6TLS_TLS_KEYLOG_LEN + 1];
+    size_t i;
+    assert_int_equal(mip6tls_tls_keylog_line(&W.cli.t, line, MIP6TLS_TLS_KEYLOG_LEN + 1),
+                     MIP6TLS_TLS_KEYLOG_LEN);
+    assert_int_equal(mip6tls_tls_keylog_line(&W.srv.t, other, sizeof other),
+                     MIP6TLS_TLS_KEYLOG_LEN);
+    assert_string_equal(line, other);
+    assert_int_equal(strlen(line), MIP6TLS_TLS_KEYLOG_LEN);
+    assert_memory_equal(line, "CLIENT_RANDOM ", 14);
+    assert_int_equal(line[14 + 64], ' ');
+    assert_int_equal(line[MIP6TLS_TLS_KEYLOG_LEN - 1], '\n');
+    for (i = 14; i < MIP6TLS_TLS_KEYLOG_LEN - 1; i++)
+        if (i != 14 + 64)
+            assert_true((line[i] >= '0' && line[i] <= '9') || (line[i] >= 'a' && line[i] <= 'f'));
+}
+
+/* What Wireshark does with the line: client random -> session, master secret -> key block
+ * (RFC 5246 §6.3), then the records decrypt. Checks the client's Finished (seq 0), the
+ * client's first application record (seq 1, `req`) and the server's Finished. */
+static void assert_line_decrypts(const char *line, const uint8_t *req, size_t req_len)
+{
+    uint8_t cr[32], ms[48], seed[64], kb[40], rec[2048], type;
+    const uint8_t *body;
+    size_t len;
+    char hex[97];
+    long pl;
+
+    memcpy(hex, line + 14, 64);
+    hex[64] = 0;
+    assert_int_equal(tu_unhex(cr, sizeof cr, hex), 32);
+    memcpy(hex, line + 14 + 65, 96);
+    hex[96] = 0;
+    assert_int_equal(tu_unhex(ms, sizeof ms, hex), 48);
+    /* The client random is the one in the ClientHello on the wire. */
+    assert_memory_equal(cr, hello_random(C2S), 32);
+    /* key_block = PRF(master, "key expansion", server_random || client_random): for
+     * AES_128_GCM_SHA256 two 16-octet keys, then two 4-octet implicit nonces. */
+    memcpy(seed, hello_random(S2C), 32);
+    memcpy(seed + 32, cr, 32);
+    tls12_prf(ms, sizeof ms, "key expansion", seed, sizeof seed, kb, sizeof kb);
+
+    body = record_after_ccs(C2S, 0, &type, &len);
+    assert_int_equal(type, 22);
+    memcpy(rec, body, len);
+    pl = gcm_open(kb, kb + 32, 0, 22, rec, len);
+    assert_int_equal(pl, 4 + 12); /* Finished: type 20, length 12 (RFC 5246 §7.4.9) */
+    assert_int_equal(rec[8], 20);
+    body = record_after_ccs(C2S, 1, &type, &len);
+    assert_int_equal(type, 23);
+    assert_true(len <= sizeof rec);
+    memcpy(rec, body, len);
+    pl = gcm_open(kb, kb + 32, 1, 23, rec, len);
+    assert_int_equal(pl, (long)req_len);
+    assert_memory_equal(rec + 8, req, req_len);
+    body = record_after_ccs(S2C, 0, &type, &len);
+    memcpy(rec, body, len);
+    assert_int_equal(gcm_open(kb + 16, kb + 36, 0, 22, rec, len), 4 + 12);
+    /* A wrong master secret decrypts nothing. */
+    ms[0] ^= 1;
+    tls12_prf(ms, sizeof ms, "key expansion", seed, sizeof seed, kb, sizeof kb);
+    body = record_after_ccs(C2S, 0, &type, &len);
+    memcpy(rec, body, len);
+    assert_int_equal(gcm_open(kb, kb + 32, 0, 22, rec, len), -1);
+}
+
+static void keylog_line_decrypts_the_session(void **state)
+{
+    mip6tls_tls_peer id = dns_peer("hac.example.com");
+    mip6tls_tls_session sess;
+    char line[MIP6TLS_TLS_KEYLOG_LEN + 1], line2[MIP6TLS_TLS_KEYLOG_LEN + 1], small[180];
+    uint8_t req[300];
+    (void)state;
+    tu_fill(req, sizeof req, 42);
+    server_cfg(tpki_hac_ec_chain_pem, NULL, 0, tpki_ec_key_pem, 1);
+    client_cfg(tpki_ca_pem);
+    start(&id, TPKI_TIME_NOW, NULL, 1, 2);
+    /* Not before the handshake completed. */
+    assert_int_equal(mip6tls_tls_keylog_line(&W.cli.t, line, sizeof line), MIP6TLS_ERR_STATE);
+    assert_int_equal(mip6tls_tls_keylog_line(&W.srv.t, line, sizeof line), MIP6TLS_ERR_STATE);
+    pump();
+    keylog_both(line);
+    send_app(&W.cli, req, sizeof req);
+    assert_line_decrypts(line, req, sizeof req);
+    /* Buffer contract: MIP6TLS_TLS_KEYLOG_LEN octets, the NUL only when there is room. */
+    assert_int_equal(mip6tls_tls_keylog_line(&W.cli.t, small, MIP6TLS_TLS_KEYLOG_LEN - 1),
+                     MIP6TLS_ERR_NOBUF);
+    assert_int_equal(mip6tls_tls_keylog_line(&W.cli.t, NULL, 0), MIP6TLS_ERR_NOBUF);
+    memset(small, 'x', sizeof small);
+    assert_int_equal(mip6tls_tls_keylog_line(&W.cli.t, small, MIP6TLS_TLS_KEYLOG_LEN),
+                     MIP6TLS_TLS_KEYLOG_LEN);
+    assert_memory_equal(small, line, MIP6TLS_TLS_KEYLOG_LEN);
+    assert_int_equal(small[MIP6TLS_TLS_KEYLOG_LEN], 'x');
+
+    /* A resumed session: a new client random, the resumed master secret, still one line for
+     * both sides that decrypts it. */
+    assert_int_equal(mip6tls_tls_get_session(&W.cli.t, &sess), 0);
+    start(&id, TPKI_TIME_NOW, &sess, 3, 4);
+    pump();
+    keylog_both(line2);
+    assert_memory_not_equal(line2 + 14, line + 14, 64);
+    assert_memory_equal(line2 + 14 + 65, line + 14 + 65, 96);
+    /* Resumed: the client's ChangeCipherSpec and Finished come after the server's, and its
+     * first application record is still its second encrypted one. */
+    send_app(&W.cli, req, sizeof req);
+    assert_line_decrypts(line2, req, sizeof req);
+}
+
+/* The event a port writes to its key log file: once per session, after the handshake, only
+ * when the configuration asks for it, never in the way of the records. */
+static void keylog_event(void **state)
+{
+    mip6tls_tls_peer id = dns_peer("hac.example.com");
+    mip6tls_action acts[8];
+    static uint8_t arena[2 * MIP6TLS_TLS_BUFSIZE];
+    mip6tls_outbox ob;
+    mip6tls_endpoint ep;
+    char line[MIP6TLS_TLS_KEYLOG_LEN + 1];
+    size_t i, events = 0;
+    (void)state;
+    memset(&ep, 0, sizeof ep);
+    ep.port = 7872;
+    server_cfg(tpki_hac_ec_chain_pem, NULL, 0, tpki_ec_key_pem, 0);
+    client_cfg(tpki_ca_pem);
+    /* Off by default. */
+    start(&id, TPKI_TIME_NOW, NULL, 1, 2);
+    pump();
+    mip6tls_outbox_init(&ob, acts, 8, arena, sizeof arena);
+    mip6tls_tls_send_to_outbox(&W.srv.t, 5, &ep, &ob);
+    mip6tls_tls_send_to_outbox(&W.cli.t, 5, &ep, &ob);
+    assert_int_equal(ob.n, 0);
+
+    mip6tls_tls_config_keylog(&W.scfg, 1);
+    mip6tls_tls_config_keylog(&W.ccfg, 1);
+    start(&id, TPKI_TIME_NOW, NULL, 1, 2);
+    /* The ClientHello: records only. */
+    mip6tls_outbox_init(&ob, acts, 8, arena, sizeof arena);
+    mip6tls_tls_send_to_outbox(&W.cli.t, 5, &ep, &ob);
+    assert_int_equal(ob.n, 1);
+    assert_int_equal(acts[0].type, MIP6TLS_ACT_TCP_SEND);
+    memcpy(W.w[C2S].data, acts[0].data, acts[0].len); /* the port sends it */
+    W.w[C2S].len = acts[0].len;
+    pump();
+    assert_int_equal(mip6tls_tls_get_state(&W.srv.t), MIP6TLS_TLS_OPEN);
+    /* No room: the event waits for the next call. */
+    mip6tls_outbox_init(&ob, acts, 8, arena, MIP6TLS_TLS_KEYLOG_LEN - 1);
+    mip6tls_tls_send_to_outbox(&W.srv.t, 5, &ep, &ob);
+    assert_int_equal(ob.n, 0);
+    for (i = 0; i < 2; i++) {
+        mip6tls_outbox_init(&ob, acts, 8, arena, sizeof arena);
+        mip6tls_tls_send_to_outbox(&W.srv.t, 5, &ep, &ob);
+        mip6tls_tls_send_to_outbox(&W.cli.t, 6, &ep, &ob);
+        events += ob.n;
+        if (i == 0) {
+            assert_int_equal(ob.n, 2);
+            assert_int_equal(acts[0].type, MIP6TLS_ACT_EVENT);
+            assert_int_equal(acts[0].event, MIP6TLS_TLS_EV_KEYLOG);
+            assert_int_equal(acts[0].conn, 5);
+            assert_int_equal(acts[0].remote.port, 7872);
+            assert_int_equal(acts[1].conn, 6);
+            assert_int_equal(acts[0].len, MIP6TLS_TLS_KEYLOG_LEN);
+            assert_int_equal(mip6tls_tls_keylog_line(&W.srv.t, line, sizeof line),
+                             MIP6TLS_TLS_KEYLOG_LEN);
+            assert_memory_equal(acts[0].data, line, MIP6TLS_TLS_KEYLOG_LEN);
+            assert_memory_equal(acts[1].data, line, MIP6TLS_TLS_KEYLOG_LEN);
+        }
+    }
+    assert_int_equal(events, 2); /* once per session */
+    exchange();
+}
+
+/* ---- mutual TLS (RFC 6618 §4.3: a separate HA asks the HAC; decisions/0032) -------------- */
+
+/* The HAC requiring client certificates that chain to `anchors_pem`. */
+static void mtls_server(const char *chain_pem, const char *key_pem, const char *anchors_pem,
+                        int with_cache)
+{
+    server_cfg(chain_pem, NULL, 0, key_pem, with_cache);
+    mip6tls_cred_init(&W.acred, W.aarena, sizeof W.aarena);
+    assert_int_equal(mip6tls_cred_add_anchors(&W.acred, u8(anchors_pem), strlen(anchors_pem)), 0);
+    assert_int_equal(mip6tls_tls_config_client_auth(&W.scfg, &W.acred), 0);
+    W.srv_at = 1;
+}
+
+/* An HA: trusts the test CA, presents chain_pem + key_pem (none when NULL). */
+static void mtls_client(const char *chain_pem, const char *key_pem)
+{
+    client_cfg(tpki_ca_pem);
+    if (chain_pem == NULL)
+        return;
+    mip6tls_cred_init(&W.kcred, W.karena, sizeof W.karena);
+    assert_int_equal(mip6tls_cred_add_chain(&W.kcred, u8(chain_pem), strlen(chain_pem)), 0);
+    assert_int_equal(mip6tls_cred_set_key(&W.kcred, u8(key_pem), strlen(key_pem)), 0);
+    assert_int_equal(mip6tls_tls_config_client_cert(&W.ccfg, &W.kcred), 0);
+}
+
+/* The handshake message types on wire `dir` before its ChangeCipherSpec, in order. */
+static size_t plain_handshake_types(int dir, uint8_t *types, size_t cap)
+{
+    static uint8_t hs[65536];
+    size_t off = 0, n = 0, hl = 0, m = 0;
+    while (off + 5 <= W.tlen[dir]) {
+        const uint8_t *r = W.transcript[dir] + off;
+        size_t rl = (size_t)r[3] << 8 | r[4];
+        if (r[0] == 20)
+            break;
+        if (r[0] == 22) {
+            memcpy(hs + hl, r + 5, rl);
+            hl += rl;
+        }
+        off += 5 + rl;
+    }
+    while (m + 4 <= hl && n < cap) {
+        types[n++] = hs[m];
+        m += 4 + ((size_t)hs[m + 1] << 16 | (size_t)hs[m + 2] << 8 | hs[m + 3]);
+    }
+    return n;
+}
+
+static void assert_peer_cert(const mip6tls_tls *t, const uint8_t *der, size_t der_len)
+{
+    uint8_t fp[32], want[32];
+    size_t n;
+    const uint8_t *got = mip6tls_tls_peer_cert(t, &n);
+    assert_non_null(got);
+    assert_int_equal(n, der_len);
+    assert_memory_equal(got, der, der_len);
+    sha256(der, der_len, want);
+    assert_int_equal(mip6tls_tls_peer_cert_sha256(t, fp), 32);
+    assert_memory_equal(fp, want, 32);
+}
+
+static void mutual_tls_ec_and_rsa(void **state)
+{
+    /* {server chain, key} x {client chain, key, DER, name} */
+    static const char *const srv[2][2] = {{tpki_hac_ec_chain_pem, tpki_ec_key_pem},
+                                          {tpki_hac_rsa_chain_pem, tpki_rsa_key_pem}};
+    const char *const cli[2][2] = {{tpki_ha_ec_chain_pem, tpki_ha_key_pem},
+                                   {tpki_ha_rsa_chain_pem, tpki_rsa_key_pk8_pem}};
+    const uint8_t *const cli_der[2] = {tpki_ha_ec_der, tpki_ha_rsa_der};
+    const size_t cli_der_len[2] = {tpki_ha_ec_der_len, tpki_ha_rsa_der_len};
+    static const char *const cli_name[2] = {"ha1.example.com", "ha2.example.com"};
+    static const uint8_t want_c2s[] = {1, 11, 16, 15}; /* ClientHello; Certificate,
+                                                          ClientKeyExchange, CertificateVerify */
+    mip6tls_tls_peer id = dns_peer("hac.example.com");
+    char name[256], line[MIP6TLS_TLS_KEYLOG_LEN + 1];
+    uint8_t types[16];
+    size_t n;
+    int k, c;
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        for (c = 0; c < 2; c++) {
+            mtls_server(srv[k][0], srv[k][1], tpki_ca_pem, 0);
+            mtls_client(cli[c][0], cli[c][1]);
+            start(&id, TPKI_TIME_NOW, NULL, 30 + (uint64_t)k, 40 + (uint64_t)c);
+            pump();
+            assert_open_with_binding(k == 0 ? tpki_hac_ec_der : tpki_hac_rsa_der,
+                                     k == 0 ? tpki_hac_ec_der_len : tpki_hac_rsa_der_len);
+            /* The HAC knows which HA it talks to; the HA which HAC. */
+            assert_peer_cert(&W.srv.t, cli_der[c], cli_der_len[c]);
+            assert_peer_cert(&W.cli.t, k == 0 ? tpki_hac_ec_der : tpki_hac_rsa_der,
+                             k == 0 ? tpki_hac_ec_der_len : tpki_hac_rsa_der_len);
+            {
+                const uint8_t *der = mip6tls_tls_peer_cert(&W.srv.t, &n);
+                assert_int_equal(mip6tls_tls_cert_dns_name(der, n, 0, name, sizeof name),
+                                 (int)strlen(cli_name[c]));
+                assert_string_equal(name, cli_name[c]);
+                assert_int_equal(mip6tls_tls_cert_dns_name(der, n, 1, name, sizeof name), 0);
+                assert_int_equal(mip6tls_tls_cert_match_dns(der, n, cli_name[c]), 1);
+                assert_int_equal(mip6tls_tls_cert_match_dns(der, n, cli_name[1 - c]), 0);
+            }
+            n = plain_handshake_types(C2S, types, sizeof types);
+            assert_int_equal(n, sizeof want_c2s);
+            assert_memory_equal(types, want_c2s, sizeof want_c2s);
+            keylog_both(line);
+            exchange();
+        }
+    }
+}
+
+/* The MN path is unchanged: a server that does not ask gets no certificate even from a
+ * client that has one, and the MN's flight holds no Certificate. */
+static void client_cert_only_when_asked(void **state)
+{
+    static const uint8_t want_c2s[] = {1, 16}; /* ClientHello; ClientKeyExchange */
+    mip6tls_tls_peer id = dns_peer("hac.example.com");
+    uint8_t types[16], fp[32];
+    size_t n;
+    int k;
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        server_cfg(tpki_hac_ec_chain_pem, NULL, 0, tpki_ec_key_pem, 0);
+        mtls_client(k == 0 ? NULL : tpki_ha_ec_chain_pem, tpki_ha_key_pem);
+        start(&id, TPKI_TIME_NOW, NULL, 1, 2);
+        pump();
+        assert_open_with_binding(tpki_hac_ec_der, tpki_hac_ec_der_len);
+        n = plain_handshake_types(C2S, types, sizeof types);
+        assert_int_equal(n, sizeof want_c2s);
+        assert_memory_equal(types, want_c2s, sizeof want_c2s);
+        assert_null(mip6tls_tls_peer_cert(&W.srv.t, &n));
+        assert_int_equal(n, 0);
+        assert_int_equal(mip6tls_tls_peer_cert_sha256(&W.srv.t, fp), MIP6TLS_ERR_STATE);
+        assert_peer_cert(&W.cli.t, tpki_hac_ec_der, tpki_hac_ec_der_len);
+        exchange();
+    }
+}
+
+/* The server refuses with `srv_err` and alert `alert`; the client fails on that alert; both
+ * report MIP6TLS_ERR_AUTH; nobody learnt an identity. */
+static void assert_client_refused(int srv_err, int alert)
+{
+    uint8_t cb[64];
+    size_t n;
+    assert_int_equal(mip6tls_tls_get_state(&W.srv.t), MIP6TLS_TLS_FAILED);
+    assert_int_equal(mip6tls_tls_last_error(&W.srv.t), srv_err);
+    assert_int_equal(mip6tls_tls_error(&W.srv.t), MIP6TLS_ERR_AUTH);
+    assert_null(mip6tls_tls_peer_cert(&W.srv.t, &n));
+    assert_int_equal(mip6tls_tls_keylog_line(&W.srv.t, (char *)cb, sizeof cb), MIP6TLS_ERR_STATE);
+    assert_int_equal(mip6tls_tls_get_state(&W.cli.t), MIP6TLS_TLS_FAILED);
+    assert_int_equal(mip6tls_tls_last_error(&W.cli.t), BR_ERR_RECV_FATAL_ALERT + alert);
+    assert_int_equal(mip6tls_tls_error(&W.cli.t), MIP6TLS_ERR_AUTH);
+    assert_int_equal(mip6tls_tls_write_app(&W.cli.t, cb, 1), MIP6TLS_ERR_AUTH);
+}
+
+/* Flips the last octet of the CertificateVerify (handshake type 15) in the plaintext records
+ * of w[len]; 1 when found. */
+static int flip_cv_signature(uint8_t *w, size_t len)
+{
+    size_t off = 0;
+    while (off + 5 <= len && w[off] != 20) {
+        size_t rl = (size_t)w[off + 3] << 8 | w[off + 4], m = off + 5;
+        while (w[off] == 22 && m + 4 <= off + 5 + rl) {
+            size_t ml = (size_t)w[m + 1] << 16 | (size_t)w[m + 2] << 8 | w[m + 3];
+            if (w[m] == 15 && m + 4 + ml <= off + 5 + rl) {
+                w[m + 4 + ml - 1] ^= 0x01;
+                return 1;
+            }
+            m += 4 + ml;
+        }
+        off += 5 + rl;
+    }
+    return 0;
+}
+
+static void mutual_tls_refusals(void **state)
+{
+    mip6tls_tls_peer id = dns_peer("hac.example.com");
+    (void)state;
+    mtls_server(tpki_hac_ec_chain_pem, tpki_ec_key_pem, tpki_ca_pem, 0);
+
+    /* No certificate at all (a client configured like an MN). */
+    mtls_client(NULL, NULL);
+    start(&id, TPKI_TIME_NOW, NULL, 1, 2);
+    pump();
+    assert_client_refused(BR_ERR_NO_CLIENT_AUTH, BR_ALERT_HANDSHAKE_FAILURE);
+
+    /* A certificate from another CA. */
+    mtls_client(tpki_ha_rogue_pem, tpki_ha_key_pem);
+    start(&id, TPKI_TIME_NOW, NULL, 1, 2);
+    pump();
+    assert_client_refused(BR_ERR_X509_NOT_TRUSTED, BR_ALERT_UNKNOWN_CA);
+
+    /* An expired one, judged at the time the server was given. */
+    mtls_client(tpki_ha_expired_pem, tpki_ha_key_pem);
+    start(&id, TPKI_TIME_NOW, NULL, 1, 2);
+    pump();
+    assert_client_refused(BR_ERR_X509_EXPIRED, BR_ALERT_CERTIFICATE_EXPIRED);
+
+    /* A certificate from the right CA that is not meant for TLS clients: the HAC's own
+     * (extendedKeyUsage serverAuth only, RFC 5280 §4.2.1.12). */
+    mtls_client(tpki_hac_ec_chain_pem, tpki_ec_key_pem);
+    start(&id, TPKI_TIME_NOW, NULL, 1, 2);
+    pump();
+    assert_client_refused(BR_ERR_X509_FORBIDDEN_KEY_USAGE, BR_ALERT_UNSUPPORTED_CERTIFICATE);
+
+    /* A CertificateVerify that does not verify (its last signature octet flipped on the wire):
+     * the client did not prove it holds the certificate's key. */
+    mtls_client(tpki_ha_ec_chain_pem, tpki_ha_key_pem);
+    start(&id, TPKI_TIME_NOW, NULL, 1, 2);
+    drain(&W.cli, C2S);
+    feed(&W.srv, C2S);
+    drain(&W.srv, S2C);
+    feed(&W.cli, S2C);
+    drain(&W.cli, C2S); /* Certificate, ClientKeyExchange, CertificateVerify, CCS, Finished */
+    assert_true(flip_cv_signature(W.w[C2S].data, W.w[C2S].len));
+    pump();
+    assert_client_refused(BR_ERR_BAD_SIGNATURE, BR_ALERT_DECRYPT_ERROR);
+
+    /* Controls: the rogue certificate passes a server trusting the rogue CA, and the expired
+     * one at a time inside its validity (with a server certificate valid then too). */
+    mtls_server(tpki_hac_ec_chain_pem, tpki_ec_key_pem, tpki_rogue_ca_pem, 0);
+    mtls_client(tpki_ha_rogue_pem, tpki_ha_key_pem);
+    start(&id, TPKI_TIME_NOW, NULL, 1, 2);
+    pump();
+    assert_int_equal(mip6tls_tls_get_state(&W.srv.t), MIP6TLS_TLS_OPEN);
+    mtls_server(tpki_expired_pem, tpki_ec_key_pem, tpki_ca_pem, 0);
+    mtls_client(tpki_ha_expired_pem, tpki_ha_key_pem);
+    start(&id, TPKI_TIME_IN_2020, NULL, 1, 2);
+    pump();
+    assert_int_equal(mip6tls_tls_get_state(&W.srv.t), MIP6TLS_TLS_OPEN);
+    assert_int_equal(mip6tls_tls_get_state(&W.cli.t), MIP6TLS_TLS_OPEN);
+}
+
+/* A server requiring client certificates never resumes: a resumed session would carry no
+ * client identity. */
+static void mutual_tls_does_not_resume(void **state)
+{
+    mip6tls_tls_peer id = dns_peer("hac.example.com");
+    mip6tls_tls_session sess;
+    mip6tls_tls_info ci, si;
+    (void)state;
+    mtls_server(tpki_hac_ec_chain_pem, tpki_ec_key_pem, tpki_ca_pem, 1);
+    mtls_client(tpki_ha_ec_chain_pem, tpki_ha_key_pem);
+    start(&id, TPKI_TIME_NOW, NULL, 1, 2);
+    pump();
+    assert_int_equal(mip6tls_tls_get_session(&W.cli.t, &sess), 0);
+    start(&id, TPKI_TIME_NOW, &sess, 3, 4);
+    pump();
+    assert_int_equal(mip6tls_tls_get_info(&W.cli.t, &ci), 0);
+    assert_int_equal(mip6tls_tls_get_info(&W.srv.t, &si), 0);
+    assert_int_equal(ci.resumed, 0);
+    assert_int_equal(si.resumed, 0);
+    assert_peer_cert(&W.srv.t, tpki_ha_ec_der, tpki_ha_ec_der_len);
+}
+
+static void mutual_tls_misuse(void **state)
+{
+    mip6tls_cred chain_only, empty;
+    static uint8_t arena[8192];
+    char name[16];
+    size_t n;
+    (void)state;
+    mtls_server(tpki_hac_ec_chain_pem, tpki_ec_key_pem, tpki_ca_pem, 0);
+    mtls_client(NULL, NULL);
+    seed(&W.srng, 1);
+    /* Client certificates need a time. */
+    assert_int_equal(
+        mip6tls_tls_server_init(&W.srv.t, &W.scfg, &W.srng, W.srv.buf, sizeof W.srv.buf),
+        MIP6TLS_ERR_ARG);
+    assert_int_equal(mip6tls_tls_server_init_at(&W.srv.t, &W.scfg, &W.srng, UINT64_MAX, W.srv.buf,
+                                                sizeof W.srv.buf),
+                     MIP6TLS_ERR_ARG);
+    assert_int_equal(mip6tls_tls_server_init_at(&W.srv.t, &W.ccfg, &W.srng, TPKI_TIME_NOW,
+                                                W.srv.buf, sizeof W.srv.buf),
+                     MIP6TLS_ERR_ARG);
+    /* Roles. */
+    assert_int_equal(mip6tls_tls_config_client_auth(&W.ccfg, &W.acred), MIP6TLS_ERR_ARG);
+    assert_int_equal(mip6tls_tls_config_client_cert(&W.scfg, &W.scred), MIP6TLS_ERR_ARG);
+    assert_int_equal(mip6tls_tls_config_client_auth(NULL, &W.acred), MIP6TLS_ERR_ARG);
+    assert_int_equal(mip6tls_tls_config_client_cert(&W.ccfg, NULL), MIP6TLS_ERR_ARG);
+    /* Credentials. */
+    mip6tls_cred_init(&empty, NULL, 0);
+    assert_int_equal(mip6tls_tls_config_client_auth(&W.scfg, &empty), MIP6TLS_ERR_MISSING);
+    mip6tls_cred_init(&chain_only, arena, sizeof arena);
+    assert_int_equal(
+        mip6tls_cred_add_chain(&chain_only, u8(tpki_ha_ec_chain_pem), strlen(tpki_ha_ec_chain_pem)),
+        0);
+    assert_int_equal(mip6tls_tls_config_client_cert(&W.ccfg, &chain_only), MIP6TLS_ERR_MISSING);
+    assert_int_equal(
+        mip6tls_cred_set_key(&chain_only, u8(tpki_ec_key_pem), strlen(tpki_ec_key_pem)), 0);
+    assert_int_equal(mip6tls_tls_config_client_cert(&W.ccfg, &chain_only), MIP6TLS_ERR_ARG);
+    assert_int_equal(mip6tls_cred_reason(&chain_only), MIP6TLS_CRED_KEY_MISMATCH);
+    /* The name helper. */
+    assert_int_equal(mip6tls_tls_cert_dns_name(tpki_ha_ec_der, tpki_ha_ec_der_len, 0, name, 15),
+                     MIP6TLS_ERR_NOBUF);
+    assert_int_equal(mip6tls_tls_cert_dns_name(tpki_ha_ec_der, tpki_ha_ec_der_len, 0, name, 16),
+                     15);
+    assert_int_equal(mip6tls_tls_cert_dns_name(tpki_ca_der, tpki_ca_der_len, 0, name, 16), 0);
+    for (n = 0; n < tpki_ha_ec_der_len; n++)
+        assert_int_equal(mip6tls_tls_cert_dns_name(tpki_ha_ec_der, n, 0, name, 16),
+                         MIP6TLS_ERR_MALFORMED);
+    assert_int_equal(mip6tls_tls_cert_dns_name(NULL, 0, 0, name, 16), MIP6TLS_ERR_MALFORMED);
+}
+
 /* ---- the subjectAltName walker ---------------------------------------------------------- */
 
 static void san_walker_is_total(void **state)
@@ -1113,6 +1703,13 @@ int main(void)
         cmocka_unit_test_setup(same_seeds_same_bytes, setup),
         cmocka_unit_test_setup(misuse, setup),
         cmocka_unit_test_setup(san_walker_is_total, setup),
+        cmocka_unit_test_setup(keylog_line_decrypts_the_session, setup),
+        cmocka_unit_test_setup(keylog_event, setup),
+        cmocka_unit_test_setup(mutual_tls_ec_and_rsa, setup),
+        cmocka_unit_test_setup(client_cert_only_when_asked, setup),
+        cmocka_unit_test_setup(mutual_tls_refusals, setup),
+        cmocka_unit_test_setup(mutual_tls_does_not_resume, setup),
+        cmocka_unit_test_setup(mutual_tls_misuse, setup),
         cmocka_unit_test(bearssl_never_asked_the_os),
     };
     return cmocka_run_group_tests_name("tls", tests, NULL, NULL);

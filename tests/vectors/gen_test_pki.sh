@@ -11,8 +11,13 @@
 #    |- cnonly      P-256 (hac-ec's key), CN=hac.example.com and no subjectAltName (CN-ID)
 #    |- big         P-256 (hac-ec's key), hac names plus 110 filler DNS names (> 4 KiB DER)
 #    |- weak        RSA-1024 key, hac names (below the client's 2048-bit minimum)
+#    |- ha-ec       P-256 key of its own, DNS:ha1.example.com, EKU clientAuth: a separate HA's
+#    |              client certificate for mutual TLS with the HAC (RFC 6618 §4.3)
+#    |- ha-rsa      RSA-2048 (hac-rsa's key), DNS:ha2.example.com, EKU clientAuth
+#    |- ha-expired  ha-ec's key and names, valid 2020-01-01 .. 2021-01-01 only
 #   CA "mip6tls Rogue CA" (P-256, self-signed) -- not trusted by the tests
 #    |- rogue       P-256 (hac-ec's key), hac names
+#    |- ha-rogue    ha-ec's key and names
 #   extra keys: Ed25519 (a type BearSSL does not do), an encrypted PKCS#8 key
 #
 # Validity is fixed (openssl ca -startdate/-enddate), so the tests can inject a wall-clock time
@@ -60,6 +65,16 @@ basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
 subjectAltName = DNS:hac.example.com, IP:2001:db8::1, IP:192.0.2.1
+[ v3_ha ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectAltName = DNS:ha1.example.com
+[ v3_ha2 ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectAltName = DNS:ha2.example.com
 [ v3_wrong ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -108,6 +123,7 @@ openssl genrsa -out rsa_pk8.pem 2048 2>/dev/null
 openssl rsa -in rsa_pk8.pem -traditional -out rsa.pem 2>/dev/null
 openssl pkey -in rsa_pk8.pem -outform DER -out rsa_pk8.der
 openssl genrsa -out rsa1024.pem 1024 2>/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out ha_ec_key.pem
 openssl genpkey -algorithm ed25519 -out ed25519.pem
 openssl pkcs8 -topk8 -in ec_pk8.pem -v2 aes-128-cbc -passout pass:mip6tls -out ec_enc.pem
 
@@ -122,13 +138,19 @@ issue ca ec.pem hac.example.com v3_cn $long $end cnonly.pem
 issue ca ec.pem hac.example.com v3_big $long $end big.pem
 issue ca rsa1024.pem hac.example.com v3_hac $long $end weak.pem
 issue rogue ec.pem hac.example.com v3_hac $long $end rogue_ee.pem
+issue ca ha_ec_key.pem ha1.example.com v3_ha $long $end ha_ec.pem
+issue ca rsa_pk8.pem ha2.example.com v3_ha2 $long $end ha_rsa.pem
+issue ca ha_ec_key.pem ha1.example.com v3_ha 20200101000000Z 20210101000000Z ha_expired.pem
+issue rogue ha_ec_key.pem ha1.example.com v3_ha $long $end ha_rogue.pem
 
-for c in hac_ec hac_rsa wrongname expired wildcard cnonly big weak rogue_ee; do
+for c in hac_ec hac_rsa wrongname expired wildcard cnonly big weak rogue_ee ha_ec ha_rsa; do
     openssl x509 -in $c.pem -outform DER -out $c.der
 done
 openssl x509 -in ca/cert.pem -outform DER -out ca.der
 cat hac_ec.pem ca/cert.pem > hac_ec_chain.pem
 cat hac_rsa.pem ca/cert.pem > hac_rsa_chain.pem
+cat ha_ec.pem ca/cert.pem > ha_ec_chain.pem
+cat ha_rsa.pem ca/cert.pem > ha_rsa_chain.pem
 
 # pem <name> <file>: a C string, one literal per line.
 pem() {
@@ -180,6 +202,13 @@ EOF
     pem tpki_weak_pem weak.pem
     pem tpki_weak_key_pem rsa1024.pem
     pem tpki_rogue_pem rogue_ee.pem
+    pem tpki_ha_ec_chain_pem ha_ec_chain.pem
+    der tpki_ha_ec_der ha_ec.der
+    pem tpki_ha_key_pem ha_ec_key.pem
+    pem tpki_ha_rsa_chain_pem ha_rsa_chain.pem
+    der tpki_ha_rsa_der ha_rsa.der
+    pem tpki_ha_expired_pem ha_expired.pem
+    pem tpki_ha_rogue_pem ha_rogue.pem
 } > "$out/test_pki.c"
 
 cat > "$out/test_pki.h" <<'EOF'
@@ -198,6 +227,12 @@ cat > "$out/test_pki.h" <<'EOF'
  *   big        the hac names plus 110 filler names: its DER is longer than 4 KiB
  *   weak       the hac names, RSA-1024 key (tpki_weak_key_pem)
  *   rogue      the hac names, issued by "mip6tls Rogue CA" (tpki_rogue_ca_pem)
+ * HA client certificates for mutual TLS (keyUsage digitalSignature, extendedKeyUsage
+ * clientAuth; hac-ec and hac-rsa say serverAuth only):
+ *   ha-ec      DNS:ha1.example.com, its own P-256 key (tpki_ha_key_pem); 2024 .. 2099
+ *   ha-rsa     DNS:ha2.example.com, the RSA-2048 key of hac-rsa
+ *   ha-expired ha-ec's key and name, valid 2020-01-01 .. 2021-01-01 only
+ *   ha-rogue   ha-ec's key and name, issued by "mip6tls Rogue CA"
  * Chains (*_chain_pem) are the end-entity certificate followed by the CA certificate.
  */
 #ifndef MIP6TLS_TEST_PKI_H
@@ -248,6 +283,16 @@ extern const size_t tpki_big_der_len;
 extern const char tpki_weak_pem[];
 extern const char tpki_weak_key_pem[];
 extern const char tpki_rogue_pem[];
+
+extern const char tpki_ha_ec_chain_pem[];
+extern const uint8_t tpki_ha_ec_der[];
+extern const size_t tpki_ha_ec_der_len;
+extern const char tpki_ha_key_pem[]; /* SEC1 PEM, no EC PARAMETERS */
+extern const char tpki_ha_rsa_chain_pem[];
+extern const uint8_t tpki_ha_rsa_der[];
+extern const size_t tpki_ha_rsa_der_len;
+extern const char tpki_ha_expired_pem[];
+extern const char tpki_ha_rogue_pem[];
 
 #endif
 EOF

@@ -32,6 +32,14 @@
  *  - BearSSL never reads the OS clock or randomness: entropy comes from the caller's
  *    mip6tls_drbg, the validation time from the caller, so a run is reproducible bit for bit
  *    from its seeds.
+ *  - Mutual TLS (docs/decisions/0032-mutual-tls.md), for a separate HA that asks the HAC for an
+ *    SA by SPI (RFC 6618 §4.3): a client may present a certificate chain
+ *    (mip6tls_tls_config_client_cert), a server may require one that chains to its trust
+ *    anchors (mip6tls_tls_config_client_auth, sessions started with mip6tls_tls_server_init_at)
+ *    and reads the authenticated identity with mip6tls_tls_peer_cert(). The MN <-> HAC channel
+ *    uses neither: the MN has no certificate (§5.8 authenticates it inside the tunnel).
+ *  - Key log (Wireshark): mip6tls_tls_keylog_line() formats the NSS key log line of a session,
+ *    and a configuration with mip6tls_tls_config_keylog() on emits it as an event.
  *
  * The driver has no timers: handshake and idle timeouts belong to the MN and HAC machines.
  */
@@ -65,6 +73,16 @@ extern "C" {
 #define MIP6TLS_TLS_CACHE_ENTRY 100
 /* The suites the driver can use (mip6tls_tls_config_suites). */
 #define MIP6TLS_TLS_MAX_SUITES 10
+/* Length of a key log line (mip6tls_tls_keylog_line): "CLIENT_RANDOM ", 64 hex digits, " ",
+ * 96 hex digits, "\n". */
+#define MIP6TLS_TLS_KEYLOG_LEN 176
+
+/* The event (MIP6TLS_ACT_EVENT `event`, numbered apart from the roles' own) that carries a
+ * session's key log line in `data[len]` (MIP6TLS_TLS_KEYLOG_LEN octets, no NUL), `conn` and
+ * `remote` being the connection's. Emitted once per session, by
+ * mip6tls_tls_send_to_outbox() after the handshake completed, when the configuration has the
+ * key log on (mip6tls_tls_config_keylog). SECRET: the line decrypts the session. */
+#define MIP6TLS_TLS_EV_KEYLOG 300
 
 typedef enum {
     MIP6TLS_TLS_CLIENT = 1, /* the MN */
@@ -91,7 +109,10 @@ typedef struct {
     uint8_t has_cache;
     uint8_t suites_len;
     uint8_t cb_len;
-    const mip6tls_cred *cred;
+    uint8_t keylog;              /* emit MIP6TLS_TLS_EV_KEYLOG */
+    const mip6tls_cred *cred;    /* our chain and key: a server's; a client's for mutual TLS */
+    const mip6tls_cred *anchors; /* the peer's trust anchors: a client's; a server's that
+                                  * requires client certificates */
     mip6tls_esp_impl impl;
     const br_ec_impl *iec;
     br_ecdsa_vrfy ecdsa_vrfy;
@@ -136,25 +157,18 @@ typedef struct {
 /*
  * One side of one TLS connection. The caller places it (e.g. in the HAC's session table) and
  * must not move or copy it after init: BearSSL keeps pointers into it. Fields are private.
- * sizeof is about 11 KB on x86-64 (most of it the client's X.509 state and certificate copy; the
- * union makes both roles the same size); add the I/O buffer.
+ * sizeof is about 11.5 KB on x86-64 (most of it the X.509 state and the copy of the peer's
+ * certificate, which a server uses only when it requires client certificates); add the I/O
+ * buffer.
  */
 typedef struct {
     union {
         struct {
             br_ssl_client_context ssl;
-            br_x509_minimal_context minimal;
-            const br_x509_class *x509; /* validation wrapper around `minimal` */
-            mip6tls_addr ip;           /* iPAddress identity; family NONE for a DNS-ID */
-            uint32_t ncert;            /* certificates of the chain seen so far */
-            uint32_t ee_len;           /* the end-entity certificate's length, octets kept */
-            uint32_t ee_got;
-            int ee_err;        /* our verdict on the end-entity certificate */
-            uint8_t saw_chain; /* the server sent a Certificate: a full handshake */
+            mip6tls_addr ip; /* iPAddress identity; family NONE for a DNS-ID */
             uint8_t resume_cb_len;
             uint8_t resume_cb[MIP6TLS_CBIND_MAX];
             uint8_t peer_hash[32];
-            uint8_t ee[MIP6TLS_TLS_CERT_MAX];
         } c;
         struct {
             br_ssl_server_context ssl;
@@ -163,15 +177,28 @@ typedef struct {
             uint8_t full;                             /* the policy chose: not resumed */
         } s;
     } u;
+    /* Validation of the peer's chain: the client's of the server's, a server's of the
+     * client's (mutual TLS). */
+    struct {
+        br_x509_minimal_context minimal;
+        const br_x509_class *vt; /* validation wrapper around `minimal` */
+        uint32_t ncert;          /* certificates of the chain seen so far */
+        uint32_t ee_len;         /* the end-entity certificate's length, octets kept */
+        uint32_t ee_got;
+        int ee_err;        /* our verdict on the end-entity certificate */
+        uint8_t saw_chain; /* the peer sent a Certificate (client: a full handshake) */
+        uint8_t ee[MIP6TLS_TLS_CERT_MAX];
+    } x;
     const mip6tls_tls_config *cfg;
     uint8_t role;
-    uint8_t open;    /* the handshake completed once */
-    uint8_t closing; /* close_notify requested */
-    uint8_t eof;     /* the peer closed TCP after our close_notify */
+    uint8_t open;        /* the handshake completed once */
+    uint8_t closing;     /* close_notify requested */
+    uint8_t eof;         /* the peer closed TCP after our close_notify */
+    uint8_t keylog_done; /* MIP6TLS_TLS_EV_KEYLOG emitted */
     uint8_t cb_len;
     uint8_t alert_len;
     uint8_t alert_off;
-    uint8_t alert[7]; /* a fatal alert the client sends after a certificate failure */
+    uint8_t alert[7]; /* a fatal alert the driver sends after a certificate failure */
     uint8_t cb[MIP6TLS_CBIND_MAX];
     int local_err; /* a failure the driver declared itself (BR_ERR_IO: TCP ended early) */
 } mip6tls_tls;
@@ -212,6 +239,40 @@ int mip6tls_tls_config_server(mip6tls_tls_config *cfg, mip6tls_cred *cred,
 int mip6tls_tls_config_suites(mip6tls_tls_config *cfg, const uint16_t *suites, size_t n);
 
 /*
+ * Mutual TLS, client side: present the chain and key of `cred` (checked with
+ * mip6tls_cred_check; EC or RSA) when a server asks for a certificate. The key signs the
+ * CertificateVerify only (ECDSA or RSA PKCS#1 v1.5 with SHA-2). `cred` may be the same cred
+ * as the trust anchors; keep it unmoved while sessions use it. Returns 0 or
+ *   MIP6TLS_ERR_ARG      NULL pointer, not a client configuration, or the key is not the
+ *                        certificate's;
+ *   MIP6TLS_ERR_MISSING  no chain or no key.
+ * An MN configuration never calls this: the MN authenticates inside the tunnel (§5.8).
+ */
+int mip6tls_tls_config_client_cert(mip6tls_tls_config *cfg, mip6tls_cred *cred);
+
+/*
+ * Mutual TLS, server side: every session asks for a client certificate (CertificateRequest
+ * naming the anchors' subjects) and fails unless the client sends a chain that validates
+ * against anchors->anchors at the session's time (SHA-2 signatures, RSA keys of 2048 bits or
+ * more, like the client's checks), whose end-entity certificate allows TLS client use
+ * (an extendedKeyUsage, if present, must list id-kp-clientAuth or anyExtendedKeyUsage,
+ * RFC 5280 §4.2.1.12), and a CertificateVerify made with its key. Sessions of such a
+ * configuration start with mip6tls_tls_server_init_at (validation needs the time) and do not
+ * resume sessions: BearSSL's cache would not keep the client's identity, so every handshake
+ * is full. The failures, on the server: MIP6TLS_ERR_AUTH with last_error BR_ERR_NO_CLIENT_AUTH
+ * (no certificate), BR_ERR_X509_* (e.g. _NOT_TRUSTED, _EXPIRED, _FORBIDDEN_KEY_USAGE) or
+ * BR_ERR_BAD_SIGNATURE; the server then sends a fatal alert (handshake_failure, unknown_ca,
+ * certificate_expired, unsupported_certificate, bad_certificate, decrypt_error) and the
+ * client fails with MIP6TLS_ERR_AUTH too. Returns 0, MIP6TLS_ERR_ARG (NULL pointer, not a
+ * server configuration) or MIP6TLS_ERR_MISSING (no anchor).
+ */
+int mip6tls_tls_config_client_auth(mip6tls_tls_config *cfg, const mip6tls_cred *anchors);
+
+/* Turns the MIP6TLS_TLS_EV_KEYLOG event of sessions of this configuration on (on != 0) or off
+ * (the default). For debugging only: the line it carries decrypts the session. */
+void mip6tls_tls_config_keylog(mip6tls_tls_config *cfg, int on);
+
+/*
  * Starts a client session towards the server `peer` and queues its ClientHello (send_ct).
  * `rng` gives the session's entropy (32 octets drawn now; BearSSL never reads the OS's).
  * `unix_time` is the wall-clock time (seconds since 1970, UTC) at which certificates must be
@@ -228,12 +289,19 @@ int mip6tls_tls_client_init(mip6tls_tls *t, const mip6tls_tls_config *cfg, mip6t
                             const mip6tls_tls_session *resume, uint8_t *buf, size_t buf_len);
 
 /*
- * Starts a server session that waits for a ClientHello. `cfg` must be a server configuration;
- * it is not const because its session cache is shared by all sessions. Other parameters and
- * returns as for mip6tls_tls_client_init.
+ * Starts a server session that waits for a ClientHello. `cfg` must be a server configuration
+ * without client authentication (else MIP6TLS_ERR_ARG: use mip6tls_tls_server_init_at); it is
+ * not const because its session cache is shared by all sessions. Other parameters and returns
+ * as for mip6tls_tls_client_init.
  */
 int mip6tls_tls_server_init(mip6tls_tls *t, mip6tls_tls_config *cfg, mip6tls_drbg *rng,
                             uint8_t *buf, size_t buf_len);
+
+/* The same, with the wall-clock time (seconds since 1970, UTC) at which client certificates
+ * must be valid (mip6tls_tls_config_client_auth); any configuration. MIP6TLS_ERR_ARG also for
+ * a unix_time out of range. */
+int mip6tls_tls_server_init_at(mip6tls_tls *t, mip6tls_tls_config *cfg, mip6tls_drbg *rng,
+                               uint64_t unix_time, uint8_t *buf, size_t buf_len);
 
 /*
  * Feeds TCP bytes from the peer. Returns how many it took (0..min(len, INT_MAX)), fewer than
@@ -292,13 +360,17 @@ int mip6tls_tls_close(mip6tls_tls *t);
 mip6tls_tls_state mip6tls_tls_get_state(const mip6tls_tls *t);
 
 /* Why a FAILED session failed, as a mip6tls_err (0 in every other state). The mapping of
- * BearSSL's codes is mip6tls_tls_map_error(mip6tls_tls_last_error(t)). */
+ * BearSSL's codes is mip6tls_tls_map_error(mip6tls_tls_last_error(t)), with one exception: a
+ * client that receives handshake_failure after the server's Certificate (the server wanted a
+ * client certificate, RFC 5246 §7.4.6) reports MIP6TLS_ERR_AUTH, not MIP6TLS_ERR_SUITE. */
 int mip6tls_tls_error(const mip6tls_tls *t);
 
 /* BearSSL's code for the failure (BR_ERR_*, BR_ERR_X509_*, BR_ERR_RECV_FATAL_ALERT + alert,
  * BR_ERR_SEND_FATAL_ALERT + alert), BR_ERR_IO for a stream cut short, 0 if none. The client
- * reports a subjectAltName mismatch (DNS-ID or iPAddress) as BR_ERR_X509_BAD_SERVER_NAME and
- * a server certificate longer than MIP6TLS_TLS_CERT_MAX as BR_ERR_X509_LIMIT_EXCEEDED. */
+ * reports a subjectAltName mismatch (DNS-ID or iPAddress) as BR_ERR_X509_BAD_SERVER_NAME, a
+ * peer certificate longer than MIP6TLS_TLS_CERT_MAX as BR_ERR_X509_LIMIT_EXCEEDED (either
+ * side), and a server refuses a client certificate not meant for TLS clients as
+ * BR_ERR_X509_FORBIDDEN_KEY_USAGE. */
 int mip6tls_tls_last_error(const mip6tls_tls *t);
 
 /*
@@ -345,6 +417,30 @@ int mip6tls_tls_get_info(mip6tls_tls *t, mip6tls_tls_info *info);
 int mip6tls_tls_get_session(const mip6tls_tls *t, mip6tls_tls_session *out);
 
 /*
+ * The peer's end-entity certificate (DER, *len octets) as validated in this handshake: on a
+ * server requiring client certificates, the client's (the identity the HAC authorizes, e.g.
+ * with mip6tls_tls_cert_match_dns or its SHA-256); on a client, the server's. NULL and 0
+ * before the handshake completed, after a resumed handshake (no Certificate message), and on
+ * a server that asks for no certificate. Valid while `t` is not initialised again.
+ */
+const uint8_t *mip6tls_tls_peer_cert(const mip6tls_tls *t, size_t *len);
+
+/* SHA-256 of that certificate (its fingerprint) into out[32]: 32, or MIP6TLS_ERR_STATE when
+ * mip6tls_tls_peer_cert() has none. */
+int mip6tls_tls_peer_cert_sha256(const mip6tls_tls *t, uint8_t out[32]);
+
+/*
+ * The session's line for an NSS key log file (SSLKEYLOGFILE, which Wireshark reads):
+ * "CLIENT_RANDOM <client random, 64 hex> <master secret, 96 hex>\n", lower-case hex, the
+ * same on both sides of a session. Writes MIP6TLS_TLS_KEYLOG_LEN octets to out[cap], plus a
+ * NUL when cap allows, and returns MIP6TLS_TLS_KEYLOG_LEN; or MIP6TLS_ERR_STATE (handshake not
+ * completed: it is available from state OPEN on, also after a resumed handshake, whose
+ * master secret is the resumed one), MIP6TLS_ERR_NOBUF (cap < MIP6TLS_TLS_KEYLOG_LEN).
+ * SECRET: the line decrypts the session; write it only where the operator asked.
+ */
+int mip6tls_tls_keylog_line(const mip6tls_tls *t, char *out, size_t cap);
+
+/*
  * Identity checks of RFC 6618 §9.2 on a DER certificate, as the client applies them to the
  * server's end-entity certificate: does its subjectAltName hold the iPAddress `ip` (4 or 16
  * octets, by family), or a dNSName equal to `name` (ASCII case-insensitive, exact: a
@@ -354,6 +450,14 @@ int mip6tls_tls_get_session(const mip6tls_tls *t, mip6tls_tls_session *out);
  */
 int mip6tls_tls_cert_match_ip(const uint8_t *der, size_t len, const mip6tls_addr *ip);
 int mip6tls_tls_cert_match_dns(const uint8_t *der, size_t len, const char *name);
+
+/*
+ * The index-th (from 0) subjectAltName dNSName of a DER certificate, for logs and access
+ * lists: copied to out[cap] with a NUL. Returns its length (1..255), 0 when there is no such
+ * name, MIP6TLS_ERR_NOBUF (cap too small), or MIP6TLS_ERR_MALFORMED (as above, or a name
+ * that is empty, longer than 255 octets or holds octets outside printable ASCII). Total.
+ */
+int mip6tls_tls_cert_dns_name(const uint8_t *der, size_t len, size_t index, char *out, size_t cap);
 
 #ifdef __cplusplus
 }
