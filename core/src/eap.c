@@ -950,9 +950,12 @@ int mip6tls_eap_server_init(mip6tls_eap_server *s, const mip6tls_eap_server_cfg 
     s->cfg = cfg;
     /* RFC 3748 §4.1: "Initializing the first Identifier with a random number ... is
      * recommended". The Identity Request uses cur_id + 1. */
-    mip6tls_drbg_generate(drbg, &s->cur_id, 1);
-    mip6tls_drbg_generate(drbg, s->rand_server, sizeof s->rand_server);
-    mip6tls_drbg_generate(drbg, s->challenge, sizeof s->challenge);
+    uint8_t r[1 + sizeof s->rand_server + sizeof s->challenge]; /* one DRBG call for all */
+    mip6tls_drbg_generate(drbg, r, sizeof r);
+    s->cur_id = r[0];
+    memcpy(s->rand_server, r + 1, sizeof s->rand_server);
+    memcpy(s->challenge, r + 1 + sizeof s->rand_server, sizeof s->challenge);
+    eap_wipe(r, sizeof r);
     server_set_state(s, MIP6TLS_EAP_SERVER_WAIT_IDENTITY);
     return 0;
 }
