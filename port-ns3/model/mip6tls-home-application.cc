@@ -41,6 +41,13 @@ Mip6tlsHomeApplication::GetTypeId()
                           Ipv6AddressValue(Ipv6Address("2001:db8::1")),
                           MakeIpv6AddressAccessor(&Mip6tlsHomeApplication::m_address),
                           MakeIpv6AddressChecker())
+            .AddAttribute("AddressV4",
+                          "IPv4 address of the co-located HA and HAC (DSMIPv6, RFC 5555): when "
+                          "set, the HAC and the HA listen on it too (TCP and UDP Port) and it "
+                          "is sent to MNs as the HA's IPv4 address; 0.0.0.0: IPv6 only.",
+                          Ipv4AddressValue(Ipv4Address::GetAny()),
+                          MakeIpv4AddressAccessor(&Mip6tlsHomeApplication::m_addressV4),
+                          MakeIpv4AddressChecker())
             .AddAttribute("Port",
                           "TCP port of the HAC and UDP port of the HA (RFC 6618: 7872).",
                           UintegerValue(7872),
@@ -56,6 +63,17 @@ Mip6tlsHomeApplication::GetTypeId()
                           UintegerValue(64),
                           MakeUintegerAccessor(&Mip6tlsHomeApplication::m_homePrefixLen),
                           MakeUintegerChecker<uint8_t>(1, 128))
+            .AddAttribute("HomePrefixV4",
+                          "The IPv4 home network prefix sent to MNs (RFC 6618 §5.7.3); 0.0.0.0: "
+                          "none.",
+                          Ipv4AddressValue(Ipv4Address::GetAny()),
+                          MakeIpv4AddressAccessor(&Mip6tlsHomeApplication::m_homePrefixV4),
+                          MakeIpv4AddressChecker())
+            .AddAttribute("HomePrefixV4Length",
+                          "Length of HomePrefixV4.",
+                          UintegerValue(24),
+                          MakeUintegerAccessor(&Mip6tlsHomeApplication::m_homePrefixV4Len),
+                          MakeUintegerChecker<uint8_t>(1, 32))
             .AddAttribute("SaLifetime",
                           "Validity the HAC grants a new SA, in seconds.",
                           UintegerValue(86400),
@@ -88,6 +106,7 @@ Mip6tlsHomeApplication::GetTypeId()
 Mip6tlsHomeApplication::Mip6tlsHomeApplication()
     : m_port(7872),
       m_homePrefixLen(64),
+      m_homePrefixV4Len(24),
       m_saLifetimeS(86400),
       m_rekeyMarginS(0),
       m_wallOffsetMs(0),
@@ -119,6 +138,8 @@ Mip6tlsHomeApplication::DoDispose()
 {
     m_listen = nullptr;
     m_udp = nullptr;
+    m_listen4 = nullptr;
+    m_udp4 = nullptr;
     m_conns.clear();
     m_connIds.clear();
     m_rng = nullptr;
@@ -174,6 +195,10 @@ Mip6tlsHomeApplication::StartApplication()
         c.psk = reinterpret_cast<const uint8_t*>(r.psk.data());
         c.psk_len = r.psk.size();
         c.hoa6 = ToEndpoint(r.hoa, 0).addr;
+        if (r.hoa4 != Ipv4Address::GetAny())
+        {
+            c.hoa4 = ToEndpoint(r.hoa4, 0).addr; // RFC 5555 IPv4 home address
+        }
         m_creds.push_back(c);
     }
     std::sort(m_creds.begin(), m_creds.end(),
@@ -193,6 +218,15 @@ Mip6tlsHomeApplication::StartApplication()
     hc.port = m_port;
     hc.hnp6 = ToEndpoint(m_homePrefix, 0).addr;
     hc.hnp6_len = m_homePrefixLen;
+    if (HasV4())
+    {
+        hc.ha4 = ToEndpoint(m_addressV4, 0).addr;
+    }
+    if (m_homePrefixV4 != Ipv4Address::GetAny())
+    {
+        hc.hnp4 = ToEndpoint(m_homePrefixV4, 0).addr;
+        hc.hnp4_len = m_homePrefixV4Len;
+    }
     mip6tls_hac_storage hs;
     std::memset(&hs, 0, sizeof hs);
     hs.sessions = m_sessions;
@@ -204,10 +238,11 @@ Mip6tlsHomeApplication::StartApplication()
     hs.n_index = 2 * kSas;
     NS_ABORT_UNLESS(mip6tls_hac_init(&m_hac, now, &hc, &m_drbg, &hs) == 0);
 
-    // HA: the same address, no IPv4 in this slice.
+    // HA: the same addresses.
     mip6tls_ha_config ac;
     mip6tls_ha_config_default(&ac);
     ac.addr6 = hc.ha6;
+    ac.addr4 = hc.ha4;
     ac.port = m_port;
     ac.unix_offset_ms = m_wallOffsetMs;
     ac.rekey_time_margin_s = m_rekeyMarginS;
@@ -236,6 +271,23 @@ Mip6tlsHomeApplication::StartApplication()
         MakeCallback(&Mip6tlsHomeApplication::HandleAcceptRequest, this),
         MakeCallback(&Mip6tlsHomeApplication::HandleAccept, this));
     NS_LOG_INFO("HA/HAC at " << m_address << " port " << m_port);
+
+    if (HasV4())
+    {
+        // DSMIPv6 (RFC 5555): the same services on the IPv4 address.
+        m_udp4 = Socket::CreateSocket(GetNode(), UdpSocketFactory::GetTypeId());
+        NS_ABORT_MSG_UNLESS(m_udp4->Bind(InetSocketAddress(m_addressV4, m_port)) == 0,
+                            "Mip6tlsHomeApplication: cannot bind UDP " << m_addressV4);
+        m_udp4->SetRecvCallback(MakeCallback(&Mip6tlsHomeApplication::HandleUdpRead, this));
+        m_listen4 = Socket::CreateSocket(GetNode(), TcpSocketFactory::GetTypeId());
+        NS_ABORT_MSG_UNLESS(m_listen4->Bind(InetSocketAddress(m_addressV4, m_port)) == 0 &&
+                                m_listen4->Listen() == 0,
+                            "Mip6tlsHomeApplication: cannot listen on TCP " << m_addressV4);
+        m_listen4->SetAcceptCallback(
+            MakeCallback(&Mip6tlsHomeApplication::HandleAcceptRequest, this),
+            MakeCallback(&Mip6tlsHomeApplication::HandleAccept, this));
+        NS_LOG_INFO("HA/HAC at " << m_addressV4 << " port " << m_port);
+    }
     Reschedule();
 }
 
@@ -253,6 +305,15 @@ Mip6tlsHomeApplication::StopApplication()
     if (m_listen)
     {
         m_listen->Close();
+    }
+    if (m_udp4)
+    {
+        m_udp4->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
+        m_udp4->Close();
+    }
+    if (m_listen4)
+    {
+        m_listen4->Close();
     }
     for (auto& c : m_conns)
     {
@@ -322,9 +383,16 @@ Mip6tlsHomeApplication::DrainHa()
         const mip6tls_action* a = &m_haActs[i];
         switch (a->type)
         {
-        case MIP6TLS_ACT_SEND_DGRAM:
-            m_udp->SendTo(Create<Packet>(a->data, a->len), 0, ToAddress(a->remote));
+        case MIP6TLS_ACT_SEND_DGRAM: {
+            // The socket of the family the MN's packet came in on (the core answers the outer
+            // source of the newest authenticated packet).
+            Ptr<Socket> s = a->remote.addr.family == MIP6TLS_AF_INET ? m_udp4 : m_udp;
+            if (s)
+            {
+                s->SendTo(Create<Packet>(a->data, a->len), 0, ToAddress(a->remote));
+            }
             break;
+        }
         case MIP6TLS_ACT_DELIVER:
             m_delivered++;
             m_deliverTrace(Create<Packet>(a->data, a->len));
@@ -478,10 +546,17 @@ Mip6tlsHomeApplication::HandleSendSpace(Ptr<Socket> sock, uint32_t /* avail */)
     }
 }
 
+bool
+Mip6tlsHomeApplication::HasV4() const
+{
+    return m_addressV4 != Ipv4Address::GetAny();
+}
+
 void
 Mip6tlsHomeApplication::HandleUdpRead(Ptr<Socket> sock)
 {
-    mip6tls_endpoint local = ToEndpoint(m_address, m_port);
+    mip6tls_endpoint local = sock == m_udp4 ? ToEndpoint(m_addressV4, m_port)
+                                            : ToEndpoint(m_address, m_port);
     mip6tlsutil::ForEachDatagram(sock, [&](uint8_t* buf, size_t len, const Address& from) {
         if (!m_running)
         {

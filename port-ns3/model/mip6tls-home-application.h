@@ -9,8 +9,14 @@
  * One EventId follows the earlier of the two contexts' deadlines, and both draw from one DRBG
  * seeded from an ns-3 random stream (AssignStreams).
  *
- * Inner packets the HA decapsulates are counted and reported on the "Deliver" trace source;
- * there is no tunnel NetDevice yet (see ../README.md).
+ * With AddressV4 set, the home node is dual-stack (DSMIPv6, RFC 5555): the HAC listens on
+ * IPv4 TCP as well and the HA on IPv4 UDP (same Port), AddressV4 goes to MNs as the HA's IPv4
+ * address (RFC 6618 §5.7.1) and, per MN, an IPv4 home address (Mip6tlsMnRecord::hoa4). The HA
+ * answers on the socket of the family the MN's packet came in on, to its outer source.
+ *
+ * Inner packets (IPv6 or IPv4) the HA decapsulates are counted and reported on the "Deliver"
+ * trace source; a scenario injects them into a VirtualNetDevice (mip6tlsutil::InnerProtocol
+ * tells the EtherType).
  */
 #ifndef MIP6TLS_HOME_APPLICATION_H
 #define MIP6TLS_HOME_APPLICATION_H
@@ -28,6 +34,7 @@
 
 #include "ns3/application.h"
 #include "ns3/event-id.h"
+#include "ns3/ipv4-address.h"
 #include "ns3/ipv6-address.h"
 #include "ns3/packet.h"
 #include "ns3/random-variable-stream.h"
@@ -41,12 +48,14 @@
 namespace ns3
 {
 
-/** One MN the HAC knows (RFC 6618 §5.8 PSK authentication) and the home address it gets. */
+/** One MN the HAC knows (RFC 6618 §5.8 PSK authentication) and the home addresses it gets
+ *  (§5.7.3). */
 struct Mip6tlsMnRecord
 {
     std::string nai;
     std::string psk;
     Ipv6Address hoa;
+    Ipv4Address hoa4 = Ipv4Address::GetAny(); //!< IPv4 home address (RFC 5555); 0.0.0.0: none
 };
 
 /** What the home side needs: the HAC's certificate chain and key (PEM), and its MNs. */
@@ -60,9 +69,11 @@ struct Mip6tlsHomeCredentials
 /**
  * \brief A co-located RFC 6618 Home Agent Controller and Home Agent over ns-3 sockets.
  *
- * Attributes: Address (the HA/HAC IPv6 address, also sent to MNs in the SA), Port,
- * HomePrefix/HomePrefixLength (sent to MNs), SaLifetime, RekeyMargin, WallClockOffset. Trace sources:
- * RoleEvent (HAC events with role 'C', HA events with role 'A') and Deliver.
+ * Attributes: Address (the HA/HAC IPv6 address, also sent to MNs in the SA), AddressV4 (the
+ * same for IPv4; 0.0.0.0: IPv6 only), Port, HomePrefix/HomePrefixLength and
+ * HomePrefixV4/HomePrefixV4Length (sent to MNs; 0.0.0.0: no IPv4 prefix), SaLifetime,
+ * RekeyMargin, WallClockOffset. Trace sources: RoleEvent (HAC events with role 'C', HA events
+ * with role 'A') and Deliver.
  */
 class Mip6tlsHomeApplication : public Application
 {
@@ -127,12 +138,16 @@ class Mip6tlsHomeApplication : public Application
     void HandleSendSpace(Ptr<Socket> sock, uint32_t avail);
     void HandleUdpRead(Ptr<Socket> sock);
     void ReportTcpClosed(uint32_t conn);
+    bool HasV4() const;
 
     // Attributes.
     Ipv6Address m_address;
+    Ipv4Address m_addressV4;
     uint16_t m_port;
     Ipv6Address m_homePrefix;
     uint8_t m_homePrefixLen;
+    Ipv4Address m_homePrefixV4;
+    uint8_t m_homePrefixV4Len;
     uint32_t m_saLifetimeS;
     uint32_t m_rekeyMarginS;
     int64_t m_wallOffsetMs;
@@ -173,6 +188,8 @@ class Mip6tlsHomeApplication : public Application
     // I/O.
     Ptr<Socket> m_listen;
     Ptr<Socket> m_udp;
+    Ptr<Socket> m_listen4; //!< IPv4 TCP (HAC), only with AddressV4
+    Ptr<Socket> m_udp4;    //!< IPv4 UDP (HA), only with AddressV4
     std::map<uint32_t, mip6tlsutil::TcpStream> m_conns;
     std::map<Ptr<Socket>, uint32_t> m_connIds;
     uint32_t m_nextConn;

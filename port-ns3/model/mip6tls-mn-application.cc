@@ -6,6 +6,7 @@
 
 #include "ns3/abort.h"
 #include "ns3/integer.h"
+#include "ns3/ipv4-address.h"
 #include "ns3/ipv6-address.h"
 #include "ns3/ipv6.h"
 #include "ns3/log.h"
@@ -23,6 +24,7 @@ namespace ns3
 NS_LOG_COMPONENT_DEFINE("Mip6tlsMnApplication");
 NS_OBJECT_ENSURE_REGISTERED(Mip6tlsMnApplication);
 
+using mip6tlsutil::BindAddress;
 using mip6tlsutil::NowMs;
 using mip6tlsutil::ToAddress;
 using mip6tlsutil::ToEndpoint;
@@ -40,6 +42,12 @@ Mip6tlsMnApplication::GetTypeId()
                           Ipv6AddressValue(Ipv6Address("2001:db8::1")),
                           MakeIpv6AddressAccessor(&Mip6tlsMnApplication::m_hacAddress),
                           MakeIpv6AddressChecker())
+            .AddAttribute("HacAddressV4",
+                          "IPv4 address of the Home Agent Controller, for bootstraps from an "
+                          "IPv4 care-of address (an IPv4-only visited network); 0.0.0.0: none.",
+                          Ipv4AddressValue(Ipv4Address::GetAny()),
+                          MakeIpv4AddressAccessor(&Mip6tlsMnApplication::m_hacAddressV4),
+                          MakeIpv4AddressChecker())
             .AddAttribute("HacPort",
                           "TCP port of the HAC (RFC 6618 §5.1: 7872).",
                           UintegerValue(7872),
@@ -51,6 +59,13 @@ Mip6tlsMnApplication::GetTypeId()
                           Ipv6AddressValue(Ipv6Address::GetAny()),
                           MakeIpv6AddressAccessor(&Mip6tlsMnApplication::m_coaAddress),
                           MakeIpv6AddressChecker())
+            .AddAttribute("CareOfAddressV4",
+                          "An IPv4 care-of address to bind to at start (RFC 5555: the MN is in "
+                          "an IPv4-only network; needs HacAddressV4); 0.0.0.0: none, the IPv6 "
+                          "CareOfAddress is used.",
+                          Ipv4AddressValue(Ipv4Address::GetAny()),
+                          MakeIpv4AddressAccessor(&Mip6tlsMnApplication::m_coaAddressV4),
+                          MakeIpv4AddressChecker())
             .AddAttribute("LocalPort",
                           "UDP port of the MN's RFC 6618 socket (BU/BA and data).",
                           UintegerValue(40000),
@@ -67,6 +82,13 @@ Mip6tlsMnApplication::GetTypeId()
                           "seconds (RFC 6618 §4.3); 0: the core's 300.",
                           UintegerValue(0),
                           MakeUintegerAccessor(&Mip6tlsMnApplication::m_saRenewMarginS),
+                          MakeUintegerChecker<uint32_t>())
+            .AddAttribute("KeepaliveInterval",
+                          "Period of the one-octet NAT keepalives the MN sends from an IPv4 "
+                          "care-of address or behind a NAT (RFC 5555 §3.2.2), in ms; the HA's "
+                          "NAT Detection refresh time caps it; 0: the core's 20000.",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&Mip6tlsMnApplication::m_keepaliveMs),
                           MakeUintegerChecker<uint32_t>())
             .AddAttribute("WallClockOffset",
                           "Unix time in ms at simulation time 0 (certificate validity, SA "
@@ -90,6 +112,7 @@ Mip6tlsMnApplication::Mip6tlsMnApplication()
       m_localPort(40000),
       m_bindingLifetimeS(0),
       m_saRenewMarginS(0),
+      m_keepaliveMs(0),
       m_wallOffsetMs(0),
       m_haveCred(false),
       m_running(false),
@@ -176,14 +199,20 @@ Mip6tlsMnApplication::StartApplication()
     mc.unix_offset_ms = m_wallOffsetMs;
     mc.lifetime_s = m_bindingLifetimeS;
     mc.sa_renew_margin_s = m_saRenewMarginS;
+    mc.keepalive_ms = m_keepaliveMs;
     mc.boot = &m_boot;
     NS_ABORT_UNLESS(mip6tls_mn_init(&m_mn, now, &mc, &m_impl, &m_drbg, &m_ob) == 0);
     m_running = true;
     Drain();
 
-    // The care-of address: static for now (the attribute, or the node's first global one).
+    // The care-of address: static for now (the IPv4 attribute if set, else the IPv6 one, or
+    // the node's first global IPv6 address).
     Ipv6Address coa = m_coaAddress;
-    if (coa.IsAny())
+    if (m_coaAddressV4 != Ipv4Address::GetAny())
+    {
+        m_coa = ToEndpoint(m_coaAddressV4, m_localPort);
+    }
+    else if (coa.IsAny())
     {
         Ptr<Ipv6> ip = GetNode()->GetObject<Ipv6>();
         NS_ABORT_MSG_UNLESS(ip, "Mip6tlsMnApplication: the node has no IPv6 stack");
@@ -199,15 +228,23 @@ Mip6tlsMnApplication::StartApplication()
                 }
             }
         }
-        NS_ABORT_MSG_IF(coa.IsAny(), "Mip6tlsMnApplication: no global IPv6 address");
+        NS_ABORT_MSG_IF(coa.IsAny(),
+                        "Mip6tlsMnApplication: no global IPv6 address (set CareOfAddress, or "
+                        "CareOfAddressV4 for an IPv4 care-of address)");
     }
-    m_coa = ToEndpoint(coa, m_localPort);
+    if (m_coaAddressV4 == Ipv4Address::GetAny())
+    {
+        m_coa = ToEndpoint(coa, m_localPort);
+    }
+    PointBootAt(m_coa);
 
     m_udp = Socket::CreateSocket(GetNode(), UdpSocketFactory::GetTypeId());
-    NS_ABORT_UNLESS(m_udp->Bind(Inet6SocketAddress(coa, m_localPort)) == 0);
+    NS_ABORT_MSG_UNLESS(m_udp->Bind(BindAddress(m_coa.addr, m_localPort)) == 0,
+                        "Mip6tlsMnApplication: cannot bind the care-of address "
+                            << ToAddress(m_coa));
     m_udp->SetRecvCallback(MakeCallback(&Mip6tlsMnApplication::HandleUdpRead, this));
 
-    NS_LOG_INFO("MN care-of address " << coa << " port " << m_localPort);
+    NS_LOG_INFO("MN care-of address " << ToAddress(m_coa));
     NS_ABORT_UNLESS(mip6tls_mn_set_coa(&m_mn, NowMs(), &m_coa, &m_ob) == 0);
     Drain();
 }
@@ -334,8 +371,7 @@ Mip6tlsMnApplication::OpenTcp(uint32_t conn, const mip6tls_endpoint& remote)
                          MakeCallback(&Mip6tlsMnApplication::HandleTcpClose, this));
     s->SetSendCallback(MakeCallback(&Mip6tlsMnApplication::HandleSendSpace, this));
     NS_LOG_INFO("MN TCP connect " << conn << " to " << ToAddress(remote));
-    if (s->Bind(Inet6SocketAddress(mip6tlsutil::ToIpv6(m_coa.addr), 0)) != 0 ||
-        s->Connect(ToAddress(remote)) != 0)
+    if (s->Bind(BindAddress(m_coa.addr, 0)) != 0 || s->Connect(ToAddress(remote)) != 0)
     {
         m_tcp.closed = true;
         Simulator::ScheduleNow(&Mip6tlsMnApplication::ReportTcpClosed, this, conn);
@@ -452,30 +488,74 @@ Mip6tlsMnApplication::SendInner(Ptr<const Packet> pkt)
     return rc;
 }
 
-int
-Mip6tlsMnApplication::SetCareOfAddress(Ipv6Address coa)
+// The bootstrap connects to the HAC in the care-of address's family (boot.h reads the
+// endpoint when an attempt starts, so a later attempt follows a change of family).
+void
+Mip6tlsMnApplication::PointBootAt(const mip6tls_endpoint& coa)
 {
-    NS_ABORT_MSG_UNLESS(m_running, "Mip6tlsMnApplication::SetCareOfAddress: not running");
-    if (coa == mip6tlsutil::ToIpv6(m_coa.addr))
+    if (coa.addr.family == MIP6TLS_AF_INET)
     {
-        return 0;
+        NS_ABORT_MSG_IF(m_hacAddressV4 == Ipv4Address::GetAny(),
+                        "Mip6tlsMnApplication: an IPv4 care-of address needs HacAddressV4");
+        m_boot.hac = ToEndpoint(m_hacAddressV4, m_hacPort);
     }
-    // A fresh socket on the new address: datagrams still in flight to the old CoA are lost
-    // with the old link anyway.
+    else
+    {
+        m_boot.hac = ToEndpoint(m_hacAddress, m_hacPort);
+    }
+}
+
+// A fresh socket on the new care-of address, then the core's BU. Datagrams still in flight to
+// the old CoA are lost with the old link anyway.
+int
+Mip6tlsMnApplication::Rebind(const mip6tls_endpoint& coa)
+{
     if (m_udp)
     {
         m_udp->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
         m_udp->Close();
     }
     m_udp = Socket::CreateSocket(GetNode(), UdpSocketFactory::GetTypeId());
-    NS_ABORT_UNLESS(m_udp->Bind(Inet6SocketAddress(coa, m_localPort)) == 0);
+    NS_ABORT_MSG_UNLESS(m_udp->Bind(BindAddress(coa.addr, m_localPort)) == 0,
+                        "Mip6tlsMnApplication: cannot bind the care-of address "
+                            << ToAddress(coa));
     m_udp->SetRecvCallback(MakeCallback(&Mip6tlsMnApplication::HandleUdpRead, this));
-    m_coaAddress = coa;
-    m_coa = ToEndpoint(coa, m_localPort);
-    NS_LOG_INFO("MN new care-of address " << coa << " port " << m_localPort);
+    m_coa = coa;
+    PointBootAt(m_coa);
+    NS_LOG_INFO("MN new care-of address " << ToAddress(m_coa));
     int rc = mip6tls_mn_set_coa(&m_mn, NowMs(), &m_coa, &m_ob);
     Drain();
     return rc;
+}
+
+int
+Mip6tlsMnApplication::SetCareOfAddress(Ipv6Address coa)
+{
+    NS_ABORT_MSG_UNLESS(m_running, "Mip6tlsMnApplication::SetCareOfAddress: not running");
+    if (m_coa.addr.family == MIP6TLS_AF_INET6 && coa == mip6tlsutil::ToIpv6(m_coa.addr))
+    {
+        return 0;
+    }
+    m_coaAddress = coa;
+    return Rebind(ToEndpoint(coa, m_localPort));
+}
+
+int
+Mip6tlsMnApplication::SetCareOfAddress(Ipv4Address coa)
+{
+    NS_ABORT_MSG_UNLESS(m_running, "Mip6tlsMnApplication::SetCareOfAddress: not running");
+    if (m_coa.addr.family == MIP6TLS_AF_INET && coa == mip6tlsutil::ToIpv4(m_coa.addr))
+    {
+        return 0;
+    }
+    m_coaAddressV4 = coa;
+    return Rebind(ToEndpoint(coa, m_localPort));
+}
+
+Address
+Mip6tlsMnApplication::GetCareOfEndpoint() const
+{
+    return ToAddress(m_coa);
 }
 
 uint32_t

@@ -7,8 +7,14 @@
  * EventId following mip6tls_mn_next_deadline(). The context's DRBG is seeded from an ns-3
  * random stream (AssignStreams), so a run is reproducible bit for bit.
  *
- * Inner packets the MN receives through the tunnel are counted and reported on the "Deliver"
- * trace source; there is no tunnel NetDevice yet (see ../README.md).
+ * The care-of address is IPv6 or IPv4 (DSMIPv6, RFC 5555): with an IPv4 CoA the UDP socket is
+ * an IPv4 one, the BUs carry the IPv4 CoA option and go to the HA's IPv4 address from the SA,
+ * the core sends NAT keepalives, and the bootstrap connects over IPv4 TCP to HacAddressV4, so
+ * an MN in an IPv4-only visited network needs no IPv6 route at all.
+ *
+ * Inner packets (IPv6 or IPv4) the MN receives through the tunnel are counted and reported on
+ * the "Deliver" trace source; a scenario injects them into a VirtualNetDevice
+ * (mip6tlsutil::InnerProtocol tells the EtherType).
  */
 #ifndef MIP6TLS_MN_APPLICATION_H
 #define MIP6TLS_MN_APPLICATION_H
@@ -26,6 +32,7 @@
 
 #include "ns3/application.h"
 #include "ns3/event-id.h"
+#include "ns3/ipv4-address.h"
 #include "ns3/ipv6-address.h"
 #include "ns3/packet.h"
 #include "ns3/random-variable-stream.h"
@@ -53,9 +60,12 @@ struct Mip6tlsMnCredentials
 /**
  * \brief The Mobile Node role of RFC 6618 over ns-3 sockets.
  *
- * Attributes: HacAddress, HacPort, CareOfAddress (:: = the node's first global IPv6
- * address), LocalPort, BindingLifetime, SaRenewMargin, WallClockOffset. Trace sources: RoleEvent (every core event) and
- * Deliver (inner packets out of the tunnel).
+ * Attributes: HacAddress, HacAddressV4 (the HAC over IPv4, for IPv4 care-of addresses;
+ * 0.0.0.0: none), HacPort, CareOfAddress (:: = the node's first global IPv6 address),
+ * CareOfAddressV4 (0.0.0.0: none; when set, the MN starts with this IPv4 CoA instead),
+ * LocalPort, BindingLifetime, SaRenewMargin, KeepaliveInterval (NAT keepalives on IPv4 or
+ * NATed paths), WallClockOffset. Trace sources: RoleEvent (every
+ * core event) and Deliver (inner packets out of the tunnel).
  */
 class Mip6tlsMnApplication : public Application
 {
@@ -83,6 +93,16 @@ class Mip6tlsMnApplication : public Application
      * nothing. Must be called while the application runs; returns 0 or the core's error.
      */
     int SetCareOfAddress(Ipv6Address coa);
+    /**
+     * The same for an IPv4 care-of address (RFC 5555 §4.1: the MN is in an IPv4-only
+     * network): the UDP socket becomes an IPv4 one and the BU carries the IPv4 CoA option.
+     * Needs HacAddressV4 (a later bootstrap goes over IPv4). Returns 0 or the core's error.
+     */
+    int SetCareOfAddress(Ipv4Address coa);
+
+    /** The care-of address and UDP port in use (InetSocketAddress for an IPv4 CoA,
+     *  Inet6SocketAddress for an IPv6 one); meaningful once the application started. */
+    Address GetCareOfEndpoint() const;
 
     /** Bootstrap attempts so far (TCP connections the core asked for). */
     uint32_t GetBootstrapAttempts() const;
@@ -123,14 +143,19 @@ class Mip6tlsMnApplication : public Application
     void HandleTcpClose(Ptr<Socket> sock);
     void HandleSendSpace(Ptr<Socket> sock, uint32_t avail);
     void ReportTcpClosed(uint32_t conn);
+    void PointBootAt(const mip6tls_endpoint& coa);
+    int Rebind(const mip6tls_endpoint& coa);
 
     // Attributes.
     Ipv6Address m_hacAddress;
+    Ipv4Address m_hacAddressV4;
     uint16_t m_hacPort;
     Ipv6Address m_coaAddress;
+    Ipv4Address m_coaAddressV4;
     uint16_t m_localPort;
     uint32_t m_bindingLifetimeS;
     uint32_t m_saRenewMarginS;
+    uint32_t m_keepaliveMs;
     int64_t m_wallOffsetMs;
 
     Mip6tlsMnCredentials m_cred;

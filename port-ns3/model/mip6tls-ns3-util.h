@@ -1,7 +1,8 @@
 /*
  * mip6tls-ns3-util.h: glue shared by the mip6tls ns-3 applications (not a public API):
- * converting ns-3 socket addresses to and from mip6tls_endpoint, and a TCP byte stream that
- * buffers what the socket's transmit buffer cannot take yet.
+ * converting ns-3 socket addresses to and from mip6tls_endpoint (IPv6 and IPv4), the IP
+ * version of an inner packet, and a TCP byte stream that buffers what the socket's transmit
+ * buffer cannot take yet.
  */
 #ifndef MIP6TLS_NS3_UTIL_H
 #define MIP6TLS_NS3_UTIL_H
@@ -41,6 +42,19 @@ ToEndpoint(Ipv6Address a, uint16_t port)
     return e;
 }
 
+/** An IPv4 address and port as a core endpoint (RFC 5555 IPv4 care-of and HA addresses). */
+inline mip6tls_endpoint
+ToEndpoint(Ipv4Address a, uint16_t port)
+{
+    mip6tls_endpoint e;
+    std::memset(&e, 0, sizeof e);
+    uint8_t b[4];
+    a.Serialize(b);
+    mip6tls_addr_set4(&e.addr, b);
+    e.port = port;
+    return e;
+}
+
 /** An ns-3 socket address (Inet6SocketAddress or InetSocketAddress) as a core endpoint. */
 inline mip6tls_endpoint
 ToEndpoint(const Address& a)
@@ -55,10 +69,7 @@ ToEndpoint(const Address& a)
     if (InetSocketAddress::IsMatchingType(a))
     {
         InetSocketAddress s = InetSocketAddress::ConvertFrom(a);
-        uint8_t b[4];
-        s.GetIpv4().Serialize(b);
-        mip6tls_addr_set4(&e.addr, b);
-        e.port = s.GetPort();
+        return ToEndpoint(s.GetIpv4(), s.GetPort());
     }
     return e;
 }
@@ -83,6 +94,39 @@ ToIpv6(const mip6tls_addr& a)
     uint8_t b[16];
     std::memcpy(b, a.bytes, 16);
     return Ipv6Address(b);
+}
+
+/** The IPv4 address of a core address (family MIP6TLS_AF_INET). */
+inline Ipv4Address
+ToIpv4(const mip6tls_addr& a)
+{
+    return Ipv4Address::Deserialize(a.bytes);
+}
+
+/** An endpoint's address (either family) as an ns-3 socket address with port `port`: what a
+ *  socket of that family binds to. */
+inline Address
+BindAddress(const mip6tls_addr& a, uint16_t port)
+{
+    if (a.family == MIP6TLS_AF_INET)
+    {
+        return InetSocketAddress(ToIpv4(a), port);
+    }
+    return Inet6SocketAddress(ToIpv6(a), port);
+}
+
+/** The EtherType of an inner packet from its version nibble, as VirtualNetDevice::Receive
+ *  wants it: 0x86DD (IPv6), 0x0800 (IPv4), 0 for anything else. The core delivers and
+ *  tunnels both families (RFC 6618 §6.4, RFC 5555). */
+inline uint16_t
+InnerProtocol(Ptr<const Packet> p)
+{
+    uint8_t v = 0;
+    if (p->GetSize() == 0 || p->CopyData(&v, 1) != 1)
+    {
+        return 0;
+    }
+    return (v >> 4) == 6 ? 0x86DD : (v >> 4) == 4 ? 0x0800 : 0;
 }
 
 /**

@@ -11,6 +11,9 @@ extern "C" {
 
 #include "ns3/config.h"
 #include "ns3/inet6-socket-address.h"
+#include "ns3/ipv4-header.h"
+#include "ns3/ipv4-l3-protocol.h"
+#include "ns3/ipv4-static-routing-helper.h"
 #include "ns3/ipv6-header.h"
 #include "ns3/ipv6-l3-protocol.h"
 #include "ns3/ipv6-static-routing-helper.h"
@@ -579,6 +582,160 @@ PlotTimeline(const std::string& dir,
                   << dir << std::endl;
     }
     return ok;
+}
+
+// ---- Dual stack (ipv4-coa) -----------------------------------------------------------------
+
+uint32_t
+AddIf4(Ptr<Node> n, Ptr<NetDevice> d, const char* addr, uint8_t plen, bool forwarding)
+{
+    Ptr<Ipv4> ip = n->GetObject<Ipv4>();
+    int32_t i = ip->GetInterfaceForDevice(d);
+    if (i < 0)
+    {
+        i = static_cast<int32_t>(ip->AddInterface(d));
+    }
+    if (addr)
+    {
+        std::string mask = "/" + std::to_string(plen);
+        ip->AddAddress(i, Ipv4InterfaceAddress(Ipv4Address(addr), Ipv4Mask(mask.c_str())));
+    }
+    ip->SetForwarding(i, forwarding);
+    ip->SetUp(i);
+    return static_cast<uint32_t>(i);
+}
+
+Ptr<Ipv4StaticRouting>
+Routing4(Ptr<Node> n)
+{
+    Ipv4StaticRoutingHelper rh;
+    return rh.GetStaticRouting(n->GetObject<Ipv4>());
+}
+
+std::string
+EspSaRows(const mip6tls_esp_keys& k, Ipv4Address ha)
+{
+    // The rows differ from the IPv6 ones only in the Protocol column and the HA's address:
+    // write those with a placeholder address and substitute, so both stay one format.
+    std::string rows = EspSaRows(k, Ipv6Address::GetAny());
+    std::ostringstream a;
+    a << ha;
+    const std::string from[2] = {"\"IPv6\",", "\"::\""};
+    const std::string to[2] = {"\"IPv4\",", "\"" + a.str() + "\""};
+    for (int i = 0; i < 2; i++)
+    {
+        for (size_t at = rows.find(from[i]); at != std::string::npos;
+             at = rows.find(from[i], at + to[i].size()))
+        {
+            rows.replace(at, from[i].size(), to[i]);
+        }
+    }
+    return rows;
+}
+
+namespace
+{
+
+/** Unicast inner packets only: global IPv6 (as Tunnelable), IPv4 not broadcast/multicast. */
+bool
+Tunnelable46(Ptr<Packet> p, uint16_t proto)
+{
+    if (proto == Ipv4L3Protocol::PROT_NUMBER)
+    {
+        Ipv4Header h;
+        if (p->PeekHeader(h) == 0)
+        {
+            return false;
+        }
+        Ipv4Address d = h.GetDestination();
+        return !d.IsMulticast() && !d.IsBroadcast() && !d.IsLocalhost() && !d.IsAny();
+    }
+    return proto == Ipv6L3Protocol::PROT_NUMBER && Tunnelable(p);
+}
+
+void
+TunDeliver46(Ptr<VirtualNetDevice> dev, Ptr<const Packet> inner)
+{
+    uint16_t proto = mip6tlsutil::InnerProtocol(inner);
+    if (proto != 0)
+    {
+        dev->Receive(inner->Copy(), proto, dev->GetAddress(), dev->GetAddress(),
+                     NetDevice::PACKET_HOST);
+    }
+}
+
+} // namespace
+
+void
+DualTunnel::Install(Ptr<Node> haNode,
+                    const char* haTun6,
+                    const char* haTun4,
+                    uint8_t haTun4Len,
+                    Ptr<Node> mnNode,
+                    const char* hoa6,
+                    const char* hoa4)
+{
+    haTun = NewTunDevice();
+    haTun->SetSendCallback(MakeCallback(&DualTunnel::HaSend, this));
+    haNode->AddDevice(haTun);
+    haTunIf6 = AddIf(haNode, haTun, haTun6, true); // the home prefixes behind the HA
+    haTunIf4 = AddIf4(haNode, haTun, haTun4, haTun4Len, true);
+    mnTun = NewTunDevice();
+    mnTun->SetSendCallback(MakeCallback(&DualTunnel::MnSend, this));
+    mnNode->AddDevice(mnTun);
+    mnTunIf6 = AddIf(mnNode, mnTun, hoa6, false);
+    mnTunIf4 = AddIf4(mnNode, mnTun, hoa4, 32, false);
+}
+
+void
+DualTunnel::Connect(Ptr<Mip6tlsHomeApplication> home, Ptr<Mip6tlsMnApplication> mn)
+{
+    m_home = home;
+    m_mn = mn;
+    home->TraceConnectWithoutContext("Deliver", MakeBoundCallback(&TunDeliver46, haTun));
+    mn->TraceConnectWithoutContext("Deliver", MakeBoundCallback(&TunDeliver46, mnTun));
+}
+
+void
+DualTunnel::EnablePcap(const std::string& dir)
+{
+    PcapHelper ph;
+    Ptr<PcapFileWrapper> mnIn =
+        ph.CreateFile(dir + "/mn-tunnel.pcap", std::ios::out, PcapHelper::DLT_RAW);
+    ph.HookDefaultSink<VirtualNetDevice>(mnTun, "Sniffer", mnIn);
+    Ptr<PcapFileWrapper> haIn =
+        ph.CreateFile(dir + "/home-tunnel.pcap", std::ios::out, PcapHelper::DLT_RAW);
+    ph.HookDefaultSink<VirtualNetDevice>(haTun, "Sniffer", haIn);
+}
+
+bool
+DualTunnel::MnSend(Ptr<Packet> p, const Address&, const Address&, uint16_t proto)
+{
+    if (!Tunnelable46(p, proto) || !m_mn)
+    {
+        return false;
+    }
+    int rc = m_mn->SendInner(p);
+    if (rc != 0)
+    {
+        upRefused++;
+    }
+    return rc == 0;
+}
+
+bool
+DualTunnel::HaSend(Ptr<Packet> p, const Address&, const Address&, uint16_t proto)
+{
+    if (!Tunnelable46(p, proto) || !m_home)
+    {
+        return false;
+    }
+    int rc = m_home->SendToMobile(p);
+    if (rc != 0)
+    {
+        downRefused++;
+    }
+    return rc == 0;
 }
 
 } // namespace mip6tls_scen

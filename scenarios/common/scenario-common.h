@@ -14,6 +14,7 @@
 
 #include "mip6tls/esp.h"
 
+#include "ns3/ipv4-static-routing.h"
 #include "ns3/ipv6-static-routing.h"
 #include "ns3/net-device.h"
 #include "ns3/node.h"
@@ -158,6 +159,48 @@ bool PlotTimeline(const std::string& dir,
                   uint32_t seed,
                   double duration,
                   const std::vector<Mark>& marks);
+
+// ---- Dual stack (DSMIPv6, RFC 5555): used by the ipv4-coa scenario -------------------------
+
+/** Adds device `d` to node `n`'s IPv4 (if needed), with `addr`/`plen` (if not null); returns
+ *  the interface index. */
+uint32_t AddIf4(Ptr<Node> n, Ptr<NetDevice> d, const char* addr, uint8_t plen, bool forwarding);
+/** The node's IPv4 static routing. */
+Ptr<Ipv4StaticRouting> Routing4(Ptr<Node> n);
+
+/** Wireshark's esp_sa rows (4) for SA keys `k` with the HA at the IPv4 address `ha`: the same
+ *  algorithms, keys and SPIs as EspSaRows(k, Ipv6Address), Protocol "IPv4". */
+std::string EspSaRows(const mip6tls_esp_keys& k, Ipv4Address ha);
+
+/**
+ * The RFC 6618 tunnel carrying IPv6 and IPv4 inner packets: like Tunnel, one VirtualNetDevice
+ * on each end, but each device has an IPv6 and an IPv4 interface (the home prefixes on the
+ * home node, both home addresses on the MN), and decapsulated packets re-enter the stack with
+ * the EtherType of their IP version. Only unicast (global IPv6, non-broadcast IPv4) enters.
+ */
+class DualTunnel
+{
+  public:
+    /** Creates both devices and their interfaces (IPv6 /64, IPv4 /haTun4Len on the home
+     *  node; the MN's IPv4 home address as /32). */
+    void Install(Ptr<Node> haNode, const char* haTun6, const char* haTun4, uint8_t haTun4Len,
+                 Ptr<Node> mnNode, const char* hoa6, const char* hoa4);
+    /** Wires the applications in (send callbacks and Deliver traces). */
+    void Connect(Ptr<Mip6tlsHomeApplication> home, Ptr<Mip6tlsMnApplication> mn);
+    /** DLT_RAW captures of the inner packets (both families): mn-tunnel.pcap and
+     *  home-tunnel.pcap. */
+    void EnablePcap(const std::string& dir);
+
+    Ptr<VirtualNetDevice> mnTun, haTun;
+    uint32_t mnTunIf6 = 0, mnTunIf4 = 0, haTunIf6 = 0, haTunIf4 = 0;
+    uint32_t upRefused = 0, downRefused = 0; //!< inner packets the core refused
+
+  private:
+    bool MnSend(Ptr<Packet> p, const Address&, const Address&, uint16_t proto);
+    bool HaSend(Ptr<Packet> p, const Address&, const Address&, uint16_t proto);
+    Ptr<Mip6tlsHomeApplication> m_home;
+    Ptr<Mip6tlsMnApplication> m_mn;
+};
 
 } // namespace mip6tls_scen
 
