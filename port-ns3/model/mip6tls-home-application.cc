@@ -10,6 +10,7 @@
 #include "ns3/integer.h"
 #include "ns3/log.h"
 #include "ns3/simulator.h"
+#include "ns3/string.h"
 #include "ns3/tcp-socket-factory.h"
 #include "ns3/udp-socket-factory.h"
 #include "ns3/uinteger.h"
@@ -91,6 +92,13 @@ Mip6tlsHomeApplication::GetTypeId()
                           IntegerValue(1798761600000LL),
                           MakeIntegerAccessor(&Mip6tlsHomeApplication::m_wallOffsetMs),
                           MakeIntegerChecker<int64_t>())
+            .AddAttribute("KeyLogFile",
+                          "Where to write the NSS key log of every TLS session the HAC "
+                          "accepts (SSLKEYLOGFILE format, for Wireshark); empty: none. The "
+                          "file holds secrets.",
+                          StringValue(""),
+                          MakeStringAccessor(&Mip6tlsHomeApplication::m_keyLogPath),
+                          MakeStringChecker())
             .AddTraceSource("RoleEvent",
                             "An event of the HAC ('C') or HA ('A') core: role, event code, "
                             "conn/SPI, arg.",
@@ -183,6 +191,13 @@ Mip6tlsHomeApplication::StartApplication()
             mip6tls_tls_config_server(&m_tls, &m_hacCred, &m_impl, m_tlsCache.data(),
                                       m_tlsCache.size()) == 0,
         "Mip6tlsHomeApplication: bad certificate chain or key");
+    if (!m_keyLogPath.empty())
+    {
+        // The TLS driver then emits MIP6TLS_TLS_EV_KEYLOG once per handshake (DrainHac).
+        m_keyLog.open(m_keyLogPath, std::ios::out | std::ios::trunc);
+        NS_ABORT_MSG_UNLESS(m_keyLog, "Mip6tlsHomeApplication: cannot write " << m_keyLogPath);
+        mip6tls_tls_config_keylog(&m_tls, 1);
+    }
     std::memset(&m_policy, 0, sizeof m_policy);
     m_policy.methods = MIP6TLS_CTR_AM_PSK;
     m_creds.clear();
@@ -297,6 +312,10 @@ Mip6tlsHomeApplication::StopApplication()
     NS_LOG_FUNCTION(this);
     m_running = false;
     Simulator::Cancel(m_timer);
+    if (m_keyLog.is_open())
+    {
+        m_keyLog.close();
+    }
     if (m_udp)
     {
         m_udp->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
@@ -364,6 +383,11 @@ Mip6tlsHomeApplication::DrainHac()
             m_store.erase(a->conn);
             break;
         case MIP6TLS_ACT_EVENT:
+            if (a->event == MIP6TLS_TLS_EV_KEYLOG && m_keyLog.is_open())
+            {
+                m_keyLog.write(reinterpret_cast<const char*>(a->data), a->len);
+                m_keyLog.flush();
+            }
             NS_LOG_INFO("HAC event " << a->event << " conn " << a->conn << " arg " << a->arg);
             m_eventTrace('C', a->event, a->conn, a->arg);
             break;

@@ -41,6 +41,7 @@
 #include "ns3/socket.h"
 #include "ns3/traced-callback.h"
 
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -72,8 +73,8 @@ struct Mip6tlsHomeCredentials
  * Attributes: Address (the HA/HAC IPv6 address, also sent to MNs in the SA), AddressV4 (the
  * same for IPv4; 0.0.0.0: IPv6 only), Port, HomePrefix/HomePrefixLength and
  * HomePrefixV4/HomePrefixV4Length (sent to MNs; 0.0.0.0: no IPv4 prefix), SaLifetime,
- * RekeyMargin, WallClockOffset. Trace sources: RoleEvent (HAC events with role 'C', HA events
- * with role 'A') and Deliver.
+ * RekeyMargin, WallClockOffset, KeyLogFile (TLS key log for Wireshark). Trace sources:
+ * RoleEvent (HAC events with role 'C', HA events with role 'A') and Deliver.
  */
 class Mip6tlsHomeApplication : public Application
 {
@@ -151,6 +152,8 @@ class Mip6tlsHomeApplication : public Application
     uint32_t m_saLifetimeS;
     uint32_t m_rekeyMarginS;
     int64_t m_wallOffsetMs;
+    std::string m_keyLogPath;
+    std::ofstream m_keyLog; //!< KeyLogFile, open while the application runs
 
     Mip6tlsHomeCredentials m_cred;
     bool m_haveCred;

@@ -453,7 +453,7 @@ LossySummary(const std::string& finalState, uint32_t ipDrops)
        << "  \"traffic\": {\n"
        << r.traffic.Json(r.tun, ipDrops) << "  },\n"
        << "  \"outputs\": [\"home-lan.pcap\", \"mn-access.pcap\", \"r0-access.pcap\", "
-          "\"mn-tunnel.pcap\", \"home-tunnel.pcap\", \"esp_sa\", \"timeline.png\", "
+          "\"mn-tunnel.pcap\", \"home-tunnel.pcap\", \"esp_sa\", \"keylog.txt\", \"timeline.png\", "
           "\"rx-cn-to-mn.dat\", \"rx-mn-to-cn.dat\"]\n"
        << "}\n";
     {
@@ -622,6 +622,7 @@ RunRekeyScenario(int argc, char** argv, RekeyMode mode)
     r.home = MakeHome(ha, r.haAddr, stream++);
     r.home->SetAttribute("SaLifetime", UintegerValue(r.saLifetime));
     r.home->SetAttribute("RekeyMargin", UintegerValue(r.rekeyMargin));
+    r.home->SetAttribute("KeyLogFile", StringValue(r.out + "/keylog.txt"));
     r.home->SetStartTime(Seconds(0.1));
     r.mn = MakeMn(mnNode, r.haAddr, Ipv6Address("2001:db8:a::5"), stream++);
     r.mn->SetAttribute("SaRenewMargin", UintegerValue(r.renewMargin));
@@ -796,7 +797,8 @@ RunRekeyScenario(int argc, char** argv, RekeyMode mode)
        << "  \"traffic\": {\n"
        << r.traffic.Json(r.tun, ipDrops) << "  },\n"
        << "  \"outputs\": [\"home-lan.pcap\", \"mn-access.pcap\", \"mn-tunnel.pcap\", "
-          "\"home-tunnel.pcap\", \"esp_sa\", \"timeline.png\", \"rx-cn-to-mn.dat\", "
+          "\"home-tunnel.pcap\", \"esp_sa\", \"keylog.txt\", "
+          "\"timeline.png\", \"rx-cn-to-mn.dat\", "
           "\"rx-mn-to-cn.dat\"]\n"
        << "}\n";
     {

@@ -613,6 +613,7 @@ main(int argc, char** argv)
     g.home = CreateObject<Mip6tlsHomeApplication>();
     g.home->SetAttribute("Address", Ipv6AddressValue(Ipv6Address(kHa6)));
     g.home->SetAttribute("AddressV4", Ipv4AddressValue(Ipv4Address(kHa4)));
+    g.home->SetAttribute("KeyLogFile", StringValue(g.out + "/keylog.txt"));
     g.home->SetAttribute("HomePrefix", Ipv6AddressValue(Ipv6Address("2001:db8:1::")));
     g.home->SetAttribute("HomePrefixV4", Ipv4AddressValue(Ipv4Address("192.0.2.128")));
     g.home->SetAttribute("HomePrefixV4Length", UintegerValue(25));
@@ -740,7 +741,8 @@ main(int argc, char** argv)
        << "    \"ipv6_drops\": " << IpDrops() << "\n"
        << "  },\n"
        << "  \"outputs\": [\"mn-access.pcap\", \"home-lan.pcap\", \"mn-tunnel.pcap\", "
-          "\"home-tunnel.pcap\", \"esp_sa\", \"timeline.png\", \"rx-v6-cn-to-mn.dat\", "
+          "\"home-tunnel.pcap\", \"esp_sa\", \"keylog.txt\", "
+          "\"timeline.png\", \"rx-v6-cn-to-mn.dat\", "
           "\"rx-v6-mn-to-cn.dat\", \"rx-v4-cn-to-mn.dat\", \"rx-v4-mn-to-cn.dat\"]\n"
        << "}\n";
     {

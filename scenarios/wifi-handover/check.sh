@@ -21,7 +21,7 @@ check '.handover.dad_ms >= 1000 and .handover.dad_ms <= 1001 and .handover.t_bu_
     "DAD took ns-3's DadTimeout (1 s), then the BU at once"
 check ".traffic.cn_to_mn.lost < $max_lost and .traffic.mn_to_cn.lost < $max_lost" \
     "lost < $max_lost packets each way"
-for f in mn-wifi.pcap home-lan.pcap esp_sa; do
+for f in mn-wifi.pcap home-lan.pcap esp_sa keylog.txt; do
     [ -s "$out/$f" ] && echo "ok: $f written" || { echo "FAIL: $f missing"; fail=1; }
 done
 # Movement detection on the air: the MN's RS, AP B's RA, the DAD probe from :: for the new
@@ -36,6 +36,20 @@ if command -v tshark >/dev/null 2>&1; then
         echo "ok: mn-wifi.pcap shows RS, RA, then the DAD probe"
     else
         echo "FAIL: expected RS, RA, DAD NS in mn-wifi.pcap (got '$nd')"
+        fail=1
+    fi
+fi
+# keylog.txt decrypts the TLS bootstrap: the MN's HACP request (RFC 6618 §5.5, "mn-id:")
+# shows in clear with the key log and not without it, and both Finished messages decode.
+if command -v tshark >/dev/null 2>&1; then
+    tls() { tshark -d tcp.port==7872,tls -r "$out/home-lan.pcap" "$@" 2>/dev/null | wc -l; }
+    with=$(tls -o tls.keylog_file:"$out/keylog.txt" -Y 'data.data contains "mn-id:"')
+    without=$(tls -Y 'data.data contains "mn-id:"')
+    fin=$(tls -o tls.keylog_file:"$out/keylog.txt" -Y 'tls.handshake.type == 20')
+    if [ "$with" = 1 ] && [ "$without" = 0 ] && [ "$fin" = 2 ]; then
+        echo "ok: keylog.txt decrypts the bootstrap (HACP request, 2 Finished)"
+    else
+        echo "FAIL: keylog.txt: request $with (want 1), without key $without (0), Finished $fin (2)"
         fail=1
     fi
 fi

@@ -600,6 +600,7 @@ main(int argc, char** argv)
 
     // The roles.
     g.home = MakeHome(ha, g.haAddr, stream++);
+    g.home->SetAttribute("KeyLogFile", StringValue(g.out + "/keylog.txt"));
     g.home->SetStartTime(Seconds(0.1));
     g.mn = MakeMn(mnNode, g.haAddr, g.coa, stream++);
     g.mn->SetStartTime(Seconds(0.5));
@@ -716,7 +717,8 @@ main(int argc, char** argv)
        << g.traffic.Json(g.tun, ipDrops)
        << "  },\n"
        << "  \"outputs\": [\"mn-wifi.pcap\", \"home-lan.pcap\", \"mn-tunnel.pcap\", "
-          "\"home-tunnel.pcap\", \"esp_sa\", \"timeline.png\", \"rx-cn-to-mn.dat\", "
+          "\"home-tunnel.pcap\", \"esp_sa\", \"keylog.txt\", "
+          "\"timeline.png\", \"rx-cn-to-mn.dat\", "
           "\"rx-mn-to-cn.dat\"]\n"
        << "}\n";
     {
