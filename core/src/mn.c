@@ -798,12 +798,16 @@ static int mn_tick_one(mip6tls_mn *mn, uint64_t now_ms, mip6tls_outbox *ob)
     if (mn->have_coa && !mn->at_home && (mn->coa.addr.family == MIP6TLS_AF_INET || mn->nat) &&
         mn->keepalive_at <= now_ms) {
         /* A one-octet 0xFF datagram, the RFC 3948 §2.3 NAT-keepalive: it can never parse as
-         * an RFC 6618 packet (8-octet header), and the HA discards it. */
-        uint8_t *out;
-        mip6tls_action *a = mip6tls_outbox_push(ob, MIP6TLS_ACT_SEND_DGRAM, 1, &out);
-        out[0] = 0xFF;
-        a->local = mn->coa;
-        a->remote = mn->ha;
+         * an RFC 6618 packet (8-octet header), and the HA discards it. Only once a BU has
+         * named the HA: before that (a bootstrap slower than the period) there is no NAT
+         * mapping towards it to keep. */
+        if (mn->ha.addr.family != MIP6TLS_AF_NONE) {
+            uint8_t *out;
+            mip6tls_action *a = mip6tls_outbox_push(ob, MIP6TLS_ACT_SEND_DGRAM, 1, &out);
+            out[0] = 0xFF;
+            a->local = mn->coa;
+            a->remote = mn->ha;
+        }
         mn->keepalive_at = now_ms + mn->cfg.keepalive_ms;
     }
     return 0;

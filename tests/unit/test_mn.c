@@ -528,6 +528,19 @@ static void returning_home_deregisters(void **state)
     assert_int_equal(mip6tls_mn_next_deadline(&f->mn), T0 + 3600000 - 300000); /* renewal only */
 }
 
+/* An IPv4 CoA before any SA (the bootstrap is slower than the keepalive period): the
+ * keepalive timer fires, but nothing goes to an HA no BU has named yet. */
+static void keepalive_waits_for_the_ha(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(mip6tls_mn_set_coa(&f->mn, T0, &f->coa4, &f->ob), 0);
+    assert_null(find(f, MIP6TLS_ACT_SEND_DGRAM, 0));
+    mip6tls_outbox_clear(&f->ob);
+    assert_int_equal(mip6tls_mn_tick(&f->mn, T0 + 20000, &f->ob), 0);
+    assert_null(find(f, MIP6TLS_ACT_SEND_DGRAM, 0));
+    assert_true(mip6tls_mn_next_deadline(&f->mn) > T0 + 20000); /* re-armed, no busy loop */
+}
+
 /* DSMIPv6: an IPv4 care-of address, IPv4 outer headers, keepalives, NAT detection. */
 static void ipv4_coa_keepalive_and_nat(void **state)
 {
@@ -768,6 +781,7 @@ int main(void)
         cmocka_unit_test_setup(full_outbox_changes_nothing, setup),
         cmocka_unit_test_setup(returning_home_deregisters, setup),
         cmocka_unit_test_setup(ipv4_coa_keepalive_and_nat, setup),
+        cmocka_unit_test_setup(keepalive_waits_for_the_ha, setup),
         cmocka_unit_test_setup(refusal_retries_at_the_slow_rate, setup),
         cmocka_unit_test_setup(next_header_and_scope_on_send, setup),
         cmocka_unit_test_setup(service_port_provisioned_or_default, setup),
