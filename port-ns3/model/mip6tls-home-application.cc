@@ -92,10 +92,24 @@ Mip6tlsHomeApplication::GetTypeId()
                           IntegerValue(1798761600000LL),
                           MakeIntegerAccessor(&Mip6tlsHomeApplication::m_wallOffsetMs),
                           MakeIntegerChecker<int64_t>())
+            .AddAttribute("MaxSas",
+                          "How many SAs the HAC and the HA hold (one per MN, two while one "
+                          "is re-keyed); the tables are allocated when the application "
+                          "starts (HA: about 370 octets per SA).",
+                          UintegerValue(64),
+                          MakeUintegerAccessor(&Mip6tlsHomeApplication::m_maxSas),
+                          MakeUintegerChecker<uint32_t>(1, 1u << 22))
+            .AddAttribute("MaxTlsSessions",
+                          "How many bootstraps (TLS sessions) the HAC serves at once; more "
+                          "are refused with 503 (RFC 6618 §5.5.6). Each takes a 16.7 KB TLS "
+                          "buffer.",
+                          UintegerValue(4),
+                          MakeUintegerAccessor(&Mip6tlsHomeApplication::m_maxSessions),
+                          MakeUintegerChecker<uint32_t>(1, 4096))
             .AddAttribute("KeyLogFile",
                           "Where to write the NSS key log of every TLS session the HAC "
-                          "accepts (SSLKEYLOGFILE format, for Wireshark); empty: none. The "
-                          "file holds secrets.",
+                          "accepts (SSLKEYLOGFILE format, for Wireshark), appended to; "
+                          "empty: none. The file holds secrets.",
                           StringValue(""),
                           MakeStringAccessor(&Mip6tlsHomeApplication::m_keyLogPath),
                           MakeStringChecker())
@@ -117,12 +131,13 @@ Mip6tlsHomeApplication::Mip6tlsHomeApplication()
       m_homePrefixV4Len(24),
       m_saLifetimeS(86400),
       m_rekeyMarginS(0),
+      m_maxSas(64),
+      m_maxSessions(4),
       m_wallOffsetMs(0),
       m_haveCred(false),
       m_running(false),
       m_credArena(8192),
       m_tlsCache(MIP6TLS_TLS_CACHE_ENTRY * 16),
-      m_iobufs(kSessions * MIP6TLS_TLS_BUFSIZE),
       m_hacArena(2 * MIP6TLS_HAC_OUTBOX_MIN),
       m_haArena(65536),
       m_nextConn(1),
@@ -194,7 +209,8 @@ Mip6tlsHomeApplication::StartApplication()
     if (!m_keyLogPath.empty())
     {
         // The TLS driver then emits MIP6TLS_TLS_EV_KEYLOG once per handshake (DrainHac).
-        m_keyLog.open(m_keyLogPath, std::ios::out | std::ios::trunc);
+        // Appended: several home applications may share one file (Mip6tlsHelper).
+        m_keyLog.open(m_keyLogPath, std::ios::out | std::ios::app);
         NS_ABORT_MSG_UNLESS(m_keyLog, "Mip6tlsHomeApplication: cannot write " << m_keyLogPath);
         mip6tls_tls_config_keylog(&m_tls, 1);
     }
@@ -242,15 +258,24 @@ Mip6tlsHomeApplication::StartApplication()
         hc.hnp4 = ToEndpoint(m_homePrefixV4, 0).addr;
         hc.hnp4_len = m_homePrefixV4Len;
     }
+    // Tables sized by MaxSas / MaxTlsSessions, allocated once here and never moved.
+    m_sessions.assign(m_maxSessions, mip6tls_hac_session{});
+    m_iobufs.assign(size_t{m_maxSessions} * MIP6TLS_TLS_BUFSIZE, 0);
+    m_hacSas.assign(m_maxSas, mip6tls_sa{});
+    m_hacIndex.assign(mip6tls_ha_pow2(2 * size_t{m_maxSas}), 0);
+    m_haEntries.assign(m_maxSas, mip6tls_ha_entry{});
+    m_haHeap.assign(m_maxSas, 0);
+    m_haSpiBuckets.assign(mip6tls_ha_pow2(m_maxSas), 0);
+    m_haHoaBuckets.assign(mip6tls_ha_pow2(2 * size_t{m_maxSas}), 0);
     mip6tls_hac_storage hs;
     std::memset(&hs, 0, sizeof hs);
-    hs.sessions = m_sessions;
-    hs.n_sessions = kSessions;
+    hs.sessions = m_sessions.data();
+    hs.n_sessions = m_sessions.size();
     hs.iobufs = m_iobufs.data();
-    hs.sas = m_hacSas;
-    hs.n_sas = kSas;
-    hs.spi_index = m_hacIndex;
-    hs.n_index = 2 * kSas;
+    hs.sas = m_hacSas.data();
+    hs.n_sas = m_hacSas.size();
+    hs.spi_index = m_hacIndex.data();
+    hs.n_index = m_hacIndex.size();
     NS_ABORT_UNLESS(mip6tls_hac_init(&m_hac, now, &hc, &m_drbg, &hs) == 0);
 
     // HA: the same addresses.
@@ -263,13 +288,13 @@ Mip6tlsHomeApplication::StartApplication()
     ac.rekey_time_margin_s = m_rekeyMarginS;
     mip6tls_ha_storage as;
     std::memset(&as, 0, sizeof as);
-    as.entries = m_haEntries;
-    as.n_entries = kSas;
-    as.heap = m_haHeap;
-    as.spi_buckets = m_haSpiBuckets;
-    as.n_spi_buckets = kSas;
-    as.hoa_buckets = m_haHoaBuckets;
-    as.n_hoa_buckets = 2 * kSas;
+    as.entries = m_haEntries.data();
+    as.n_entries = m_haEntries.size();
+    as.heap = m_haHeap.data();
+    as.spi_buckets = m_haSpiBuckets.data();
+    as.n_spi_buckets = m_haSpiBuckets.size();
+    as.hoa_buckets = m_haHoaBuckets.data();
+    as.n_hoa_buckets = m_haHoaBuckets.size();
     as.cache = m_haCache;
     as.n_cache = kCache;
     NS_ABORT_UNLESS(mip6tls_ha_init(&m_ha, &ac, &m_impl, &m_drbg, &as) == 0);
@@ -616,7 +641,7 @@ uint32_t
 Mip6tlsHomeApplication::RequestRekeyAll()
 {
     uint32_t n = 0;
-    for (size_t i = 0; m_running && i < kSas; i++)
+    for (size_t i = 0; m_running && i < m_haEntries.size(); i++)
     {
         const mip6tls_ha_entry& e = m_haEntries[i];
         if ((e.flags & MIP6TLS_HA_F_USED) && !(e.flags & MIP6TLS_HA_F_SUPERSEDED) &&

@@ -73,7 +73,8 @@ struct Mip6tlsHomeCredentials
  * Attributes: Address (the HA/HAC IPv6 address, also sent to MNs in the SA), AddressV4 (the
  * same for IPv4; 0.0.0.0: IPv6 only), Port, HomePrefix/HomePrefixLength and
  * HomePrefixV4/HomePrefixV4Length (sent to MNs; 0.0.0.0: no IPv4 prefix), SaLifetime,
- * RekeyMargin, WallClockOffset, KeyLogFile (TLS key log for Wireshark). Trace sources:
+ * RekeyMargin, WallClockOffset, KeyLogFile (TLS key log for Wireshark), MaxSas and
+ * MaxTlsSessions (table sizes, allocated at start). Trace sources:
  * RoleEvent (HAC events with role 'C', HA events with role 'A') and Deliver.
  */
 class Mip6tlsHomeApplication : public Application
@@ -121,8 +122,6 @@ class Mip6tlsHomeApplication : public Application
     void DoDispose() override;
 
   private:
-    static const size_t kSessions = 4;
-    static const size_t kSas = 64;
     static const size_t kCache = 16;
 
     void StartApplication() override;
@@ -151,6 +150,8 @@ class Mip6tlsHomeApplication : public Application
     uint8_t m_homePrefixV4Len;
     uint32_t m_saLifetimeS;
     uint32_t m_rekeyMarginS;
+    uint32_t m_maxSas;      //!< MaxSas: SAs the HAC and the HA hold
+    uint32_t m_maxSessions; //!< MaxTlsSessions: concurrent bootstraps
     int64_t m_wallOffsetMs;
     std::string m_keyLogPath;
     std::ofstream m_keyLog; //!< KeyLogFile, open while the application runs
@@ -170,18 +171,18 @@ class Mip6tlsHomeApplication : public Application
     mip6tls_hacp_server_cfg m_policy;
     std::vector<mip6tls_hac_cred> m_creds;
     mip6tls_hac m_hac;
-    mip6tls_hac_session m_sessions[kSessions];
+    std::vector<mip6tls_hac_session> m_sessions;
     std::vector<uint8_t> m_iobufs;
-    mip6tls_sa m_hacSas[kSas];
-    uint32_t m_hacIndex[2 * kSas];
+    std::vector<mip6tls_sa> m_hacSas;
+    std::vector<uint32_t> m_hacIndex;
     mip6tls_action m_hacActs[64];
     std::vector<uint8_t> m_hacArena;
     mip6tls_outbox m_hacOb;
     mip6tls_ha m_ha;
-    mip6tls_ha_entry m_haEntries[kSas];
-    uint32_t m_haHeap[kSas];
-    uint32_t m_haSpiBuckets[kSas];
-    uint32_t m_haHoaBuckets[2 * kSas];
+    std::vector<mip6tls_ha_entry> m_haEntries;
+    std::vector<uint32_t> m_haHeap;
+    std::vector<uint32_t> m_haSpiBuckets;
+    std::vector<uint32_t> m_haHoaBuckets;
     mip6tls_ha_cache_slot m_haCache[kCache];
     mip6tls_action m_haActs[64];
     std::vector<uint8_t> m_haArena;

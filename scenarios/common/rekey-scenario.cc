@@ -551,10 +551,8 @@ RunRekeyScenario(int argc, char** argv, RekeyMode mode)
                   << std::endl;
         return 2;
     }
-    if (mkdir(r.out.c_str(), 0755) != 0 && errno != EEXIST)
+    if (!PrepareOutDir(r.name, r.out))
     {
-        std::cerr << r.name << ": cannot create " << r.out << ": " << std::strerror(errno)
-                  << std::endl;
         return 2;
     }
 

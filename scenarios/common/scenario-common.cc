@@ -22,8 +22,12 @@ extern "C" {
 #include "ns3/trace-helper.h"
 #include "ns3/udp-socket-factory.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -70,6 +74,19 @@ Sec(double t)
     std::ostringstream o;
     o << std::fixed << std::setprecision(4) << t;
     return o.str();
+}
+
+bool
+PrepareOutDir(const std::string& prog, const std::string& out)
+{
+    if (mkdir(out.c_str(), 0755) != 0 && errno != EEXIST)
+    {
+        std::cerr << prog << ": cannot create " << out << ": " << std::strerror(errno)
+                  << std::endl;
+        return false;
+    }
+    std::remove((out + "/keylog.txt").c_str());
+    return true;
 }
 
 uint32_t

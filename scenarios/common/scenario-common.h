@@ -46,6 +46,11 @@ std::string Sec(double t);
 
 /** Adds device `d` to node `n`'s IPv6 (if needed), with `addr`/64 (if not null); returns it. */
 uint32_t AddIf(Ptr<Node> n, Ptr<NetDevice> d, const char* addr, bool forwarding);
+
+/** Creates the output directory `out` (if needed) and empties its keylog.txt (the home
+ *  applications append to it). On failure prints "`prog`: cannot create ..." and returns
+ *  false. */
+bool PrepareOutDir(const std::string& prog, const std::string& out);
 /** The node's static routing (DocPrefixRouting is one). */
 Ptr<Ipv6StaticRouting> Routing(Ptr<Node> n);
 

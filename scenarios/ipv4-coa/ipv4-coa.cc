@@ -507,10 +507,8 @@ main(int argc, char** argv)
         return 2;
     }
     g.trafficStop = g.duration - 0.3;
-    if (mkdir(g.out.c_str(), 0755) != 0 && errno != EEXIST)
+    if (!PrepareOutDir("ipv4-coa", g.out))
     {
-        std::cerr << "ipv4-coa: cannot create " << g.out << ": " << std::strerror(errno)
-                  << std::endl;
         return 2;
     }
 

@@ -446,10 +446,8 @@ main(int argc, char** argv)
                   << std::endl;
     }
     g.trafficStop = g.duration - 0.3;
-    if (mkdir(g.out.c_str(), 0755) != 0 && errno != EEXIST)
+    if (!PrepareOutDir("wifi-handover", g.out))
     {
-        std::cerr << "wifi-handover: cannot create " << g.out << ": " << std::strerror(errno)
-                  << std::endl;
         return 2;
     }
 
