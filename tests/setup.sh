@@ -15,8 +15,11 @@ fi
 # What the build, tests, benchmarks and (soon) the ns-3 port and POSIX port need. ns-3's CMake
 # package needs libgsl-dev next to libns3-dev; OpenSSL (libssl-dev) is linked by the benchmark
 # only; clang builds the libFuzzer targets; jq reads the scenarios' summary.json in their checks.
+# The POSIX port links libmnl, libinih and SQLite; its netns tests use nftables (NAT), tcpdump,
+# ping and the openssl CLI (test PKI).
 pkgs=(build-essential cmake pkg-config clang libbearssl-dev libcmocka-dev libssl-dev
-      libpcap-dev ns3 libns3-dev libgsl-dev tshark gnuplot-nox jq python3 iproute2)
+      libpcap-dev ns3 libns3-dev libgsl-dev tshark gnuplot-nox jq python3 iproute2
+      libmnl-dev libinih-dev libsqlite3-dev nftables tcpdump iputils-ping openssl)
 
 missing=()
 for p in "${pkgs[@]}"; do
