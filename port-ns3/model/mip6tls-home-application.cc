@@ -92,6 +92,13 @@ Mip6tlsHomeApplication::GetTypeId()
                           IntegerValue(1798761600000LL),
                           MakeIntegerAccessor(&Mip6tlsHomeApplication::m_wallOffsetMs),
                           MakeIntegerChecker<int64_t>())
+            .AddAttribute("Suites",
+                          "ESP suites the HAC accepts, in its order of preference (RFC 6618 "
+                          "§5.6.5 names, comma-separated); empty: the core's default (every "
+                          "suite but the NULL-encryption ones).",
+                          StringValue(""),
+                          MakeStringAccessor(&Mip6tlsHomeApplication::m_suites),
+                          MakeStringChecker())
             .AddAttribute("MaxSas",
                           "How many SAs the HAC and the HA hold (one per MN, two while one "
                           "is re-keyed); the tables are allocated when the application "
@@ -216,6 +223,14 @@ Mip6tlsHomeApplication::StartApplication()
     }
     std::memset(&m_policy, 0, sizeof m_policy);
     m_policy.methods = MIP6TLS_CTR_AM_PSK;
+    std::string bad = mip6tlsutil::ParseSuites(m_suites, &m_suiteCodes);
+    NS_ABORT_MSG_UNLESS(bad.empty(), "Mip6tlsHomeApplication: Suites: unknown suite \"" << bad
+                                                                                   << "\"");
+    if (!m_suiteCodes.empty())
+    {
+        m_policy.suites = m_suiteCodes.data();
+        m_policy.n_suites = m_suiteCodes.size();
+    }
     m_creds.clear();
     for (const auto& r : m_cred.mns)
     {

@@ -74,8 +74,9 @@ struct Mip6tlsHomeCredentials
  * same for IPv4; 0.0.0.0: IPv6 only), Port, HomePrefix/HomePrefixLength and
  * HomePrefixV4/HomePrefixV4Length (sent to MNs; 0.0.0.0: no IPv4 prefix), SaLifetime,
  * RekeyMargin, WallClockOffset, KeyLogFile (TLS key log for Wireshark), MaxSas and
- * MaxTlsSessions (table sizes, allocated at start). Trace sources:
- * RoleEvent (HAC events with role 'C', HA events with role 'A') and Deliver.
+ * MaxTlsSessions (table sizes, allocated at start), Suites (the HAC's ESP suite
+ * preference). Trace sources: RoleEvent (HAC events with role 'C', HA events with role 'A')
+ * and Deliver.
  */
 class Mip6tlsHomeApplication : public Application
 {
@@ -150,6 +151,8 @@ class Mip6tlsHomeApplication : public Application
     uint8_t m_homePrefixV4Len;
     uint32_t m_saLifetimeS;
     uint32_t m_rekeyMarginS;
+    std::string m_suites; //!< Suites: the HAC's preference, names comma-separated
+    std::vector<uint16_t> m_suiteCodes;
     uint32_t m_maxSas;      //!< MaxSas: SAs the HAC and the HA hold
     uint32_t m_maxSessions; //!< MaxTlsSessions: concurrent bootstraps
     int64_t m_wallOffsetMs;

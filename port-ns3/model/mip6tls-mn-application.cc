@@ -14,6 +14,7 @@
 #include "ns3/simulator.h"
 #include "ns3/tcp-socket-factory.h"
 #include "ns3/udp-socket-factory.h"
+#include "ns3/string.h"
 #include "ns3/uinteger.h"
 
 #include <cstring>
@@ -83,6 +84,30 @@ Mip6tlsMnApplication::GetTypeId()
                           UintegerValue(0),
                           MakeUintegerAccessor(&Mip6tlsMnApplication::m_saRenewMarginS),
                           MakeUintegerChecker<uint32_t>())
+            .AddAttribute("FirstRegTimeout",
+                          "InitialBindackTimeoutFirstReg (RFC 6275 §13): the first wait for "
+                          "a BA, in ms, doubling per retransmission; 0: the core's 1500.",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&Mip6tlsMnApplication::m_firstRegTimeoutMs),
+                          MakeUintegerChecker<uint32_t>())
+            .AddAttribute("Suites",
+                          "ESP suites the MN proposes to the HAC (RFC 6618 §5.6.5 names, "
+                          "comma-separated, in order of preference); empty: every suite "
+                          "the core implements.",
+                          StringValue(""),
+                          MakeStringAccessor(&Mip6tlsMnApplication::m_suites),
+                          MakeStringChecker())
+            .AddAttribute("Nai",
+                          "The MN's NAI (mn-id, RFC 4282); empty: the one of SetCredentials().",
+                          StringValue(""),
+                          MakeStringAccessor(&Mip6tlsMnApplication::m_nai),
+                          MakeStringChecker())
+            .AddAttribute("Psk",
+                          "The RFC 6618 §5.8 pre-shared key; empty: the one of "
+                          "SetCredentials().",
+                          StringValue(""),
+                          MakeStringAccessor(&Mip6tlsMnApplication::m_psk),
+                          MakeStringChecker())
             .AddAttribute("KeepaliveInterval",
                           "Period of the one-octet NAT keepalives the MN sends from an IPv4 "
                           "care-of address or behind a NAT (RFC 5555 §3.2.2), in ms; the HA's "
@@ -113,6 +138,7 @@ Mip6tlsMnApplication::Mip6tlsMnApplication()
       m_bindingLifetimeS(0),
       m_saRenewMarginS(0),
       m_keepaliveMs(0),
+      m_firstRegTimeoutMs(0),
       m_wallOffsetMs(0),
       m_haveCred(false),
       m_running(false),
@@ -178,7 +204,23 @@ Mip6tlsMnApplication::StartApplication()
             mip6tls_tls_config_client(&m_tls, &m_anchors, &m_impl) == 0,
         "Mip6tlsMnApplication: bad trust anchors");
 
+    if (!m_nai.empty())
+    {
+        m_cred.nai = m_nai;
+    }
+    if (!m_psk.empty())
+    {
+        m_cred.psk = m_psk;
+    }
+    std::string bad = mip6tlsutil::ParseSuites(m_suites, &m_suiteCodes);
+    NS_ABORT_MSG_UNLESS(bad.empty(), "Mip6tlsMnApplication: Suites: unknown suite \"" << bad
+                                                                                 << "\"");
     std::memset(&m_hacp, 0, sizeof m_hacp);
+    if (!m_suiteCodes.empty())
+    {
+        m_hacp.suites = m_suiteCodes.data();
+        m_hacp.n_suites = m_suiteCodes.size();
+    }
     m_hacp.nai = m_cred.nai.c_str();
     m_hacp.nai_len = m_cred.nai.size();
     m_hacp.methods = MIP6TLS_CTR_AM_PSK;
@@ -200,6 +242,7 @@ Mip6tlsMnApplication::StartApplication()
     mc.lifetime_s = m_bindingLifetimeS;
     mc.sa_renew_margin_s = m_saRenewMarginS;
     mc.keepalive_ms = m_keepaliveMs;
+    mc.first_reg_timeout_ms = m_firstRegTimeoutMs;
     mc.boot = &m_boot;
     NS_ABORT_UNLESS(mip6tls_mn_init(&m_mn, now, &mc, &m_impl, &m_drbg, &m_ob) == 0);
     m_running = true;

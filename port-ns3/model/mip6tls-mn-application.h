@@ -64,8 +64,9 @@ struct Mip6tlsMnCredentials
  * 0.0.0.0: none), HacPort, CareOfAddress (:: = the node's first global IPv6 address),
  * CareOfAddressV4 (0.0.0.0: none; when set, the MN starts with this IPv4 CoA instead),
  * LocalPort, BindingLifetime, SaRenewMargin, KeepaliveInterval (NAT keepalives on IPv4 or
- * NATed paths), WallClockOffset. Trace sources: RoleEvent (every
- * core event) and Deliver (inner packets out of the tunnel).
+ * NATed paths), FirstRegTimeout, Suites (ESP suites proposed), Nai and Psk (override
+ * SetCredentials), WallClockOffset. Trace sources: RoleEvent (every core event) and Deliver
+ * (inner packets out of the tunnel).
  */
 class Mip6tlsMnApplication : public Application
 {
@@ -156,6 +157,11 @@ class Mip6tlsMnApplication : public Application
     uint32_t m_bindingLifetimeS;
     uint32_t m_saRenewMarginS;
     uint32_t m_keepaliveMs;
+    uint32_t m_firstRegTimeoutMs;
+    std::string m_suites; //!< Suites: names, comma-separated
+    std::string m_nai;    //!< Nai: overrides the credentials' NAI when set
+    std::string m_psk;    //!< Psk: overrides the credentials' PSK when set
+    std::vector<uint16_t> m_suiteCodes;
     int64_t m_wallOffsetMs;
 
     Mip6tlsMnCredentials m_cred;

@@ -9,6 +9,7 @@
 
 #include "mip6tls/common.h"
 #include "mip6tls/drbg.h"
+#include "mip6tls/suite.h"
 
 #include "ns3/abort.h"
 #include "ns3/inet-socket-address.h"
@@ -22,6 +23,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <sstream>
+#include <string>
 #include <vector>
 
 namespace ns3
@@ -180,6 +183,35 @@ struct TcpStream
         Flush();
     }
 };
+
+/**
+ * Parses a comma-separated list of ESP suite names (mip6tls_suite_info::name, e.g.
+ * "AES_128_GCM_SHA256,AES_128_CBC_SHA") into their codes, in order. Returns "" or the first
+ * name that is no implemented suite. An empty list gives no codes (the core's default).
+ */
+inline std::string
+ParseSuites(const std::string& list, std::vector<uint16_t>* codes)
+{
+    codes->clear();
+    std::istringstream in(list);
+    std::string name;
+    while (std::getline(in, name, ','))
+    {
+        size_t n = 0;
+        const mip6tls_suite_info* all = mip6tls_suite_all(&n);
+        size_t i = 0;
+        while (i < n && name != all[i].name)
+        {
+            i++;
+        }
+        if (i == n)
+        {
+            return name.empty() ? std::string("(empty name)") : name;
+        }
+        codes->push_back(all[i].code);
+    }
+    return "";
+}
 
 /** The core's clock: simulation time in milliseconds. */
 inline uint64_t

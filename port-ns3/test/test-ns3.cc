@@ -18,6 +18,7 @@
 #include "mip6tls-mn-application.h"
 
 #include "mip6tls/addr.h"
+#include "mip6tls/boot.h"
 #include "mip6tls/hac.h"
 #include "mip6tls/inet.h"
 #include "mip6tls/mn.h"
@@ -117,6 +118,8 @@ struct SmokeResult
     int sendDown = 1;         // mip6tls_ha_send result
     uint32_t mnDelivered = 0;
     uint32_t haDelivered = 0;
+    uint16_t suite = 0;         // the MN's active SA's suite (0: none)
+    uint32_t authFailures = 0;  // MN bootstrap attempts that failed with MIP6TLS_ERR_AUTH
     std::vector<std::string> trace; // every role event: time, role, event, conn/SPI, arg
 };
 
@@ -131,6 +134,11 @@ RecordEvent(SmokeResult* r, char role, uint16_t event, uint32_t conn, uint64_t a
     {
         r->provisioned++;
     }
+    if (role == 'M' && event == MIP6TLS_BOOT_EV_FAILED &&
+        static_cast<int64_t>(arg) == MIP6TLS_ERR_AUTH)
+    {
+        r->authFailures++;
+    }
     if (role == 'M' && event == MIP6TLS_MN_EV_STATE && arg == MIP6TLS_MN_BOUND &&
         r->boundAtMs < 0)
     {
@@ -141,9 +149,10 @@ RecordEvent(SmokeResult* r, char role, uint16_t event, uint32_t conn, uint64_t a
 const double kDataAt = 2.5; // s: one inner packet each way
 const double kStopAt = 3.0; // s: end of the simulation
 
-/** One run of the smoke scenario with RngRun `run`. */
+/** One run of the smoke scenario with RngRun `run`; `mnSuites` and `mnPsk`, when not empty,
+ *  set the MN application's Suites and Psk attributes. */
 SmokeResult
-RunSmoke(uint32_t run)
+RunSmoke(uint32_t run, const std::string& mnSuites = "", const std::string& mnPsk = "")
 {
     SmokeResult r;
     RngSeedManager::SetSeed(1);
@@ -179,6 +188,14 @@ RunSmoke(uint32_t run)
     mn->SetAttribute("HacAddress", Ipv6AddressValue(homeAddr));
     mn->SetAttribute("CareOfAddress", Ipv6AddressValue(mnAddr));
     mn->SetCredentials(TestMnCredentials());
+    if (!mnSuites.empty())
+    {
+        mn->SetAttribute("Suites", StringValue(mnSuites));
+    }
+    if (!mnPsk.empty())
+    {
+        mn->SetAttribute("Psk", StringValue(mnPsk));
+    }
     mn->AssignStreams(2);
     nodes.Get(1)->AddApplication(mn);
     mn->SetStartTime(Seconds(0.5));
@@ -201,6 +218,8 @@ RunSmoke(uint32_t run)
     r.persisted = home->GetPersistedCount();
     r.mnDelivered = mn->GetDelivered();
     r.haDelivered = home->GetDelivered();
+    const mip6tls_sa* sa = mip6tls_mn_active_sa(&mn->GetContext());
+    r.suite = sa ? sa->keys.suite : 0;
     Simulator::Destroy();
     return r;
 }
@@ -294,6 +313,30 @@ class ReproducibleTestCase : public CountedTestCase
     }
 };
 
+/** The Suites and Psk attributes reach the core: the SA's suite, and a refused PSK. */
+class AttributesTestCase : public CountedTestCase
+{
+  public:
+    AttributesTestCase()
+        : CountedTestCase("MN attributes Suites and Psk reach the bootstrap")
+    {
+    }
+
+  private:
+    void DoRun() override
+    {
+        SmokeResult cbc = RunSmoke(1, "AES_128_CBC_SHA");
+        NS_TEST_ASSERT_MSG_EQ(cbc.bindings, 1u, "bound with the one suite proposed");
+        NS_TEST_ASSERT_MSG_EQ(cbc.suite, MIP6TLS_SUITE_AES_128_CBC_SHA, "the SA is AES-CBC");
+        SmokeResult dflt = RunSmoke(1);
+        NS_TEST_ASSERT_MSG_EQ(dflt.suite, MIP6TLS_SUITE_AES_128_GCM_SHA256, "default: AES-GCM");
+        SmokeResult bad = RunSmoke(1, "", "not the provisioned key");
+        NS_TEST_ASSERT_MSG_EQ(bad.bindings, 0u, "a wrong PSK never binds");
+        NS_TEST_ASSERT_MSG_EQ(bad.hacSas, 0u, "the HAC provisioned nothing");
+        NS_TEST_ASSERT_MSG_GT(bad.authFailures, 0u, "the MN's bootstrap failed with AUTH");
+    }
+};
+
 class Mip6tlsSmokeSuite : public TestSuite
 {
   public:
@@ -302,6 +345,7 @@ class Mip6tlsSmokeSuite : public TestSuite
     {
         AddTestCase(new BootstrapAndBindTestCase(), TestCase::QUICK);
         AddTestCase(new ReproducibleTestCase(), TestCase::QUICK);
+        AddTestCase(new AttributesTestCase(), TestCase::QUICK);
     }
 };
 
