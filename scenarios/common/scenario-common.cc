@@ -247,11 +247,33 @@ Tunnelable(Ptr<Packet> p)
     return !d.IsMulticast() && !d.IsLinkLocal() && !d.IsLocalhost();
 }
 
+/** Unicast inner packets only: global IPv6 (as Tunnelable), IPv4 not broadcast/multicast. */
+bool
+Tunnelable46(Ptr<Packet> p, uint16_t proto)
+{
+    if (proto == Ipv4L3Protocol::PROT_NUMBER)
+    {
+        Ipv4Header h;
+        if (p->PeekHeader(h) == 0)
+        {
+            return false;
+        }
+        Ipv4Address d = h.GetDestination();
+        return !d.IsMulticast() && !d.IsBroadcast() && !d.IsLocalhost() && !d.IsAny();
+    }
+    return proto == Ipv6L3Protocol::PROT_NUMBER && Tunnelable(p);
+}
+
+/** Injects a decapsulated packet into `dev` with the EtherType of its IP version. */
 void
 TunDeliver(Ptr<VirtualNetDevice> dev, Ptr<const Packet> inner)
 {
-    dev->Receive(inner->Copy(), Ipv6L3Protocol::PROT_NUMBER, dev->GetAddress(), dev->GetAddress(),
-                 NetDevice::PACKET_HOST);
+    uint16_t proto = mip6tlsutil::InnerProtocol(inner);
+    if (proto != 0)
+    {
+        dev->Receive(inner->Copy(), proto, dev->GetAddress(), dev->GetAddress(),
+                     NetDevice::PACKET_HOST);
+    }
 }
 
 Ptr<VirtualNetDevice>
@@ -280,6 +302,20 @@ Tunnel::Install(Ptr<Node> haNode, const char* haTunAddr, Ptr<Node> mnNode, const
 }
 
 void
+Tunnel::Install(Ptr<Node> haNode,
+                const char* haTun6,
+                const char* haTun4,
+                uint8_t haTun4Len,
+                Ptr<Node> mnNode,
+                const char* hoa6,
+                const char* hoa4)
+{
+    Install(haNode, haTun6, mnNode, hoa6);
+    haTunIf4 = AddIf4(haNode, haTun, haTun4, haTun4Len, true); // the IPv4 home prefix
+    mnTunIf4 = AddIf4(mnNode, mnTun, hoa4, 32, false);
+}
+
+void
 Tunnel::Connect(Ptr<Mip6tlsHomeApplication> home, Ptr<Mip6tlsMnApplication> mn)
 {
     m_home = home;
@@ -301,9 +337,9 @@ Tunnel::EnablePcap(const std::string& dir)
 }
 
 bool
-Tunnel::MnSend(Ptr<Packet> p, const Address&, const Address&, uint16_t)
+Tunnel::MnSend(Ptr<Packet> p, const Address&, const Address&, uint16_t proto)
 {
-    if (!Tunnelable(p) || !m_mn)
+    if (!Tunnelable46(p, proto) || !m_mn)
     {
         return false;
     }
@@ -316,9 +352,9 @@ Tunnel::MnSend(Ptr<Packet> p, const Address&, const Address&, uint16_t)
 }
 
 bool
-Tunnel::HaSend(Ptr<Packet> p, const Address&, const Address&, uint16_t)
+Tunnel::HaSend(Ptr<Packet> p, const Address&, const Address&, uint16_t proto)
 {
-    if (!Tunnelable(p) || !m_home)
+    if (!Tunnelable46(p, proto) || !m_home)
     {
         return false;
     }
@@ -648,111 +684,6 @@ EspSaRows(const mip6tls_esp_keys& k, Ipv4Address ha)
         }
     }
     return rows;
-}
-
-namespace
-{
-
-/** Unicast inner packets only: global IPv6 (as Tunnelable), IPv4 not broadcast/multicast. */
-bool
-Tunnelable46(Ptr<Packet> p, uint16_t proto)
-{
-    if (proto == Ipv4L3Protocol::PROT_NUMBER)
-    {
-        Ipv4Header h;
-        if (p->PeekHeader(h) == 0)
-        {
-            return false;
-        }
-        Ipv4Address d = h.GetDestination();
-        return !d.IsMulticast() && !d.IsBroadcast() && !d.IsLocalhost() && !d.IsAny();
-    }
-    return proto == Ipv6L3Protocol::PROT_NUMBER && Tunnelable(p);
-}
-
-void
-TunDeliver46(Ptr<VirtualNetDevice> dev, Ptr<const Packet> inner)
-{
-    uint16_t proto = mip6tlsutil::InnerProtocol(inner);
-    if (proto != 0)
-    {
-        dev->Receive(inner->Copy(), proto, dev->GetAddress(), dev->GetAddress(),
-                     NetDevice::PACKET_HOST);
-    }
-}
-
-} // namespace
-
-void
-DualTunnel::Install(Ptr<Node> haNode,
-                    const char* haTun6,
-                    const char* haTun4,
-                    uint8_t haTun4Len,
-                    Ptr<Node> mnNode,
-                    const char* hoa6,
-                    const char* hoa4)
-{
-    haTun = NewTunDevice();
-    haTun->SetSendCallback(MakeCallback(&DualTunnel::HaSend, this));
-    haNode->AddDevice(haTun);
-    haTunIf6 = AddIf(haNode, haTun, haTun6, true); // the home prefixes behind the HA
-    haTunIf4 = AddIf4(haNode, haTun, haTun4, haTun4Len, true);
-    mnTun = NewTunDevice();
-    mnTun->SetSendCallback(MakeCallback(&DualTunnel::MnSend, this));
-    mnNode->AddDevice(mnTun);
-    mnTunIf6 = AddIf(mnNode, mnTun, hoa6, false);
-    mnTunIf4 = AddIf4(mnNode, mnTun, hoa4, 32, false);
-}
-
-void
-DualTunnel::Connect(Ptr<Mip6tlsHomeApplication> home, Ptr<Mip6tlsMnApplication> mn)
-{
-    m_home = home;
-    m_mn = mn;
-    home->TraceConnectWithoutContext("Deliver", MakeBoundCallback(&TunDeliver46, haTun));
-    mn->TraceConnectWithoutContext("Deliver", MakeBoundCallback(&TunDeliver46, mnTun));
-}
-
-void
-DualTunnel::EnablePcap(const std::string& dir)
-{
-    PcapHelper ph;
-    Ptr<PcapFileWrapper> mnIn =
-        ph.CreateFile(dir + "/mn-tunnel.pcap", std::ios::out, PcapHelper::DLT_RAW);
-    ph.HookDefaultSink<VirtualNetDevice>(mnTun, "Sniffer", mnIn);
-    Ptr<PcapFileWrapper> haIn =
-        ph.CreateFile(dir + "/home-tunnel.pcap", std::ios::out, PcapHelper::DLT_RAW);
-    ph.HookDefaultSink<VirtualNetDevice>(haTun, "Sniffer", haIn);
-}
-
-bool
-DualTunnel::MnSend(Ptr<Packet> p, const Address&, const Address&, uint16_t proto)
-{
-    if (!Tunnelable46(p, proto) || !m_mn)
-    {
-        return false;
-    }
-    int rc = m_mn->SendInner(p);
-    if (rc != 0)
-    {
-        upRefused++;
-    }
-    return rc == 0;
-}
-
-bool
-DualTunnel::HaSend(Ptr<Packet> p, const Address&, const Address&, uint16_t proto)
-{
-    if (!Tunnelable46(p, proto) || !m_home)
-    {
-        return false;
-    }
-    int rc = m_home->SendToMobile(p);
-    if (rc != 0)
-    {
-        downRefused++;
-    }
-    return rc == 0;
 }
 
 } // namespace mip6tls_scen

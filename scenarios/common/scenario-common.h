@@ -67,25 +67,31 @@ std::string EspSaRows(const mip6tls_esp_keys& k, Ipv6Address ha);
  * The RFC 6618 tunnel in the ns-3 stack: a VirtualNetDevice on the home node (holding the
  * home prefix) whose send callback is Mip6tlsHomeApplication::SendToMobile, and one on the MN
  * (holding the HoA) whose send callback is Mip6tlsMnApplication::SendInner; the applications'
- * Deliver traces inject decapsulated packets back. Only global unicast enters the tunnel.
+ * Deliver traces inject decapsulated packets back, with the EtherType of their IP version.
+ * Only unicast enters the tunnel (global IPv6; IPv4 that is not broadcast or multicast).
  */
 class Tunnel
 {
   public:
-    /** Creates both devices and their interfaces (before the applications exist). */
+    /** Creates both devices and their IPv6 interfaces (before the applications exist). */
     void Install(Ptr<Node> haNode, const char* haTunAddr, Ptr<Node> mnNode, const char* hoa);
+    /** The same, dual stack (DSMIPv6, RFC 5555): also an IPv4 interface on each device, the
+     *  IPv4 home prefix (haTun4/haTun4Len) on the home node, the IPv4 HoA as /32 on the MN. */
+    void Install(Ptr<Node> haNode, const char* haTun6, const char* haTun4, uint8_t haTun4Len,
+                 Ptr<Node> mnNode, const char* hoa6, const char* hoa4);
     /** Wires the applications in (send callbacks and Deliver traces). */
     void Connect(Ptr<Mip6tlsHomeApplication> home, Ptr<Mip6tlsMnApplication> mn);
     /** DLT_RAW captures of the inner packets: mn-tunnel.pcap and home-tunnel.pcap. */
     void EnablePcap(const std::string& dir);
 
     Ptr<VirtualNetDevice> mnTun, haTun;
-    uint32_t mnTunIf = 0, haTunIf = 0;
+    uint32_t mnTunIf = 0, haTunIf = 0;   //!< the IPv6 interfaces
+    uint32_t mnTunIf4 = 0, haTunIf4 = 0; //!< the IPv4 interfaces (dual stack only)
     uint32_t upRefused = 0, downRefused = 0; //!< inner packets the core refused
 
   private:
-    bool MnSend(Ptr<Packet> p, const Address&, const Address&, uint16_t);
-    bool HaSend(Ptr<Packet> p, const Address&, const Address&, uint16_t);
+    bool MnSend(Ptr<Packet> p, const Address&, const Address&, uint16_t proto);
+    bool HaSend(Ptr<Packet> p, const Address&, const Address&, uint16_t proto);
     Ptr<Mip6tlsHomeApplication> m_home;
     Ptr<Mip6tlsMnApplication> m_mn;
 };
@@ -176,36 +182,6 @@ Ptr<Ipv4StaticRouting> Routing4(Ptr<Node> n);
 /** Wireshark's esp_sa rows (4) for SA keys `k` with the HA at the IPv4 address `ha`: the same
  *  algorithms, keys and SPIs as EspSaRows(k, Ipv6Address), Protocol "IPv4". */
 std::string EspSaRows(const mip6tls_esp_keys& k, Ipv4Address ha);
-
-/**
- * The RFC 6618 tunnel carrying IPv6 and IPv4 inner packets: like Tunnel, one VirtualNetDevice
- * on each end, but each device has an IPv6 and an IPv4 interface (the home prefixes on the
- * home node, both home addresses on the MN), and decapsulated packets re-enter the stack with
- * the EtherType of their IP version. Only unicast (global IPv6, non-broadcast IPv4) enters.
- */
-class DualTunnel
-{
-  public:
-    /** Creates both devices and their interfaces (IPv6 /64, IPv4 /haTun4Len on the home
-     *  node; the MN's IPv4 home address as /32). */
-    void Install(Ptr<Node> haNode, const char* haTun6, const char* haTun4, uint8_t haTun4Len,
-                 Ptr<Node> mnNode, const char* hoa6, const char* hoa4);
-    /** Wires the applications in (send callbacks and Deliver traces). */
-    void Connect(Ptr<Mip6tlsHomeApplication> home, Ptr<Mip6tlsMnApplication> mn);
-    /** DLT_RAW captures of the inner packets (both families): mn-tunnel.pcap and
-     *  home-tunnel.pcap. */
-    void EnablePcap(const std::string& dir);
-
-    Ptr<VirtualNetDevice> mnTun, haTun;
-    uint32_t mnTunIf6 = 0, mnTunIf4 = 0, haTunIf6 = 0, haTunIf4 = 0;
-    uint32_t upRefused = 0, downRefused = 0; //!< inner packets the core refused
-
-  private:
-    bool MnSend(Ptr<Packet> p, const Address&, const Address&, uint16_t proto);
-    bool HaSend(Ptr<Packet> p, const Address&, const Address&, uint16_t proto);
-    Ptr<Mip6tlsHomeApplication> m_home;
-    Ptr<Mip6tlsMnApplication> m_mn;
-};
 
 } // namespace mip6tls_scen
 

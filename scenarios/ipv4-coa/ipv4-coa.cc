@@ -112,7 +112,7 @@ struct Run
     Ptr<Mip6tlsMnApplication> mn;
     Ptr<Mip6tlsHomeApplication> home;
     Ptr<NatRouting> natRouting;
-    DualTunnel tun;
+    Tunnel tun;
 
     // Role events.
     uint32_t provisioned = 0;
@@ -590,7 +590,7 @@ main(int argc, char** argv)
     Routing4(mnNode)->AddHostRouteTo(kHa4, "203.0.113.1", mnAcc);
     Routing4(mnNode)->SetDefaultRoute("0.0.0.0", g.tun.mnTunIf4);
     Routing(mnNode)->AddNetworkRouteTo(Ipv6Address::GetAny(), Ipv6Prefix::GetZero(),
-                                       g.tun.mnTunIf6);
+                                       g.tun.mnTunIf);
     if (g.nat)
     {
         g.natRouting = NatRoutingHelper::Get(vr);
