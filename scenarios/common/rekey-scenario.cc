@@ -556,10 +556,7 @@ RunRekeyScenario(int argc, char** argv, RekeyMode mode)
         return 2;
     }
 
-    RngSeedManager::SetSeed(1);
-    RngSeedManager::SetRun(r.seed);
-    Config::SetDefault("ns3::Icmpv6L4Protocol::DAD", BooleanValue(false));
-    GlobalValue::Bind("ChecksumEnabled", BooleanValue(true)); // valid checksums in the pcaps
+    InitRun(r.seed); // static addresses (no DAD), checksums in the pcaps
 
     Ptr<Node> ha = CreateObject<Node>();
     Ptr<Node> cn = CreateObject<Node>();
@@ -568,8 +565,7 @@ RunRekeyScenario(int argc, char** argv, RekeyMode mode)
     NodeContainer all(ha, cn, r0, mnNode);
 
     CsmaHelper csma;
-    csma.SetChannelAttribute("DataRate", StringValue("100Mbps"));
-    csma.SetChannelAttribute("Delay", TimeValue(MicroSeconds(50)));
+    LanChannel(&csma, "100Mbps");
     NetDeviceContainer lan = csma.Install(NodeContainer(ha, cn, r0));
     PointToPointHelper p2p;
     p2p.SetDeviceAttribute("DataRate", StringValue("100Mbps"));

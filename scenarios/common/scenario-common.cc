@@ -19,6 +19,11 @@ extern "C" {
 #include "ns3/ipv6-static-routing-helper.h"
 #include "ns3/mac48-address.h"
 #include "ns3/simulator.h"
+#include "ns3/nstime.h"
+#include "ns3/string.h"
+#include "ns3/boolean.h"
+#include "ns3/global-value.h"
+#include "ns3/rng-seed-manager.h"
 #include "ns3/trace-helper.h"
 #include "ns3/udp-socket-factory.h"
 
@@ -74,6 +79,22 @@ Sec(double t)
     std::ostringstream o;
     o << std::fixed << std::setprecision(4) << t;
     return o.str();
+}
+
+void
+InitRun(uint32_t seed)
+{
+    RngSeedManager::SetSeed(1);
+    RngSeedManager::SetRun(seed);
+    Config::SetDefault("ns3::Icmpv6L4Protocol::DAD", BooleanValue(false));
+    GlobalValue::Bind("ChecksumEnabled", BooleanValue(true));
+}
+
+void
+LanChannel(CsmaHelper* csma, const char* rate)
+{
+    csma->SetChannelAttribute("DataRate", StringValue(rate));
+    csma->SetChannelAttribute("Delay", TimeValue(MicroSeconds(50)));
 }
 
 bool

@@ -14,6 +14,7 @@
 
 #include "mip6tls/esp.h"
 
+#include "ns3/csma-helper.h"
 #include "ns3/ipv4-static-routing.h"
 #include "ns3/ipv6-static-routing.h"
 #include "ns3/net-device.h"
@@ -46,6 +47,14 @@ std::string Sec(double t);
 
 /** Adds device `d` to node `n`'s IPv6 (if needed), with `addr`/64 (if not null); returns it. */
 uint32_t AddIf(Ptr<Node> n, Ptr<NetDevice> d, const char* addr, bool forwarding);
+
+/** Starts a run: RngSeedManager seed 1, run `seed`; ns-3's DAD off by default (the
+ *  scenarios configure static addresses; wifi-handover switches it on for its MN); valid
+ *  checksums, so the pcaps decode cleanly. */
+void InitRun(uint32_t seed);
+
+/** A LAN channel: `rate` (e.g. "100Mbps"), 50 µs of delay. */
+void LanChannel(CsmaHelper* csma, const char* rate);
 
 /** Creates the output directory `out` (if needed) and empties its keylog.txt (the home
  *  applications append to it). On failure prints "`prog`: cannot create ..." and returns

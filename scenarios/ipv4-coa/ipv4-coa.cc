@@ -512,10 +512,7 @@ main(int argc, char** argv)
         return 2;
     }
 
-    RngSeedManager::SetSeed(1);
-    RngSeedManager::SetRun(g.seed);
-    Config::SetDefault("ns3::Icmpv6L4Protocol::DAD", BooleanValue(false)); // static addresses
-    GlobalValue::Bind("ChecksumEnabled", BooleanValue(true)); // valid checksums in the pcaps
+    InitRun(g.seed); // static addresses (no DAD), checksums in the pcaps
 
     Ptr<Node> ha = CreateObject<Node>();
     Ptr<Node> cn = CreateObject<Node>();
@@ -528,8 +525,7 @@ main(int argc, char** argv)
     all.Add(mnNode);
 
     CsmaHelper csma;
-    csma.SetChannelAttribute("DataRate", StringValue("100Mbps"));
-    csma.SetChannelAttribute("Delay", TimeValue(MicroSeconds(50)));
+    LanChannel(&csma, "100Mbps");
     NetDeviceContainer lan = csma.Install(NodeContainer(ha, cn, r0));
     NetDeviceContainer visited = csma.Install(NodeContainer(vr, mnNode));
     PointToPointHelper p2p;

@@ -647,10 +647,7 @@ main(int argc, char** argv)
         return 2;
     }
 
-    RngSeedManager::SetSeed(1);
-    RngSeedManager::SetRun(g.seed);
-    Config::SetDefault("ns3::Icmpv6L4Protocol::DAD", BooleanValue(false)); // static addresses
-    GlobalValue::Bind("ChecksumEnabled", BooleanValue(true)); // valid checksums in the pcaps
+    InitRun(g.seed); // static addresses (no DAD), checksums in the pcaps
 
     // Nodes.
     Ptr<Node> ha = CreateObject<Node>();
@@ -666,8 +663,7 @@ main(int argc, char** argv)
 
     // Links.
     CsmaHelper csma;
-    csma.SetChannelAttribute("DataRate", StringValue("1Gbps"));
-    csma.SetChannelAttribute("Delay", TimeValue(MicroSeconds(50)));
+    LanChannel(&csma, "1Gbps");
     NetDeviceContainer lan = csma.Install(NodeContainer(ha, g.cn, r0));
     PointToPointHelper up;
     up.SetDeviceAttribute("DataRate", StringValue("1Gbps"));

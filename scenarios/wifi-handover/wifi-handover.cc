@@ -451,12 +451,9 @@ main(int argc, char** argv)
         return 2;
     }
 
-    RngSeedManager::SetSeed(1);
-    RngSeedManager::SetRun(g.seed);
     // Static addresses everywhere but the MN's new CoA, whose DAD is ns-3's own (switched on
     // for the MN below, once its static set-up is done).
-    Config::SetDefault("ns3::Icmpv6L4Protocol::DAD", BooleanValue(false));
-    GlobalValue::Bind("ChecksumEnabled", BooleanValue(true)); // valid checksums in the pcaps
+    InitRun(g.seed);
 
     // Nodes.
     Ptr<Node> ha = CreateObject<Node>();
@@ -473,8 +470,7 @@ main(int argc, char** argv)
 
     // Home LAN.
     CsmaHelper csma;
-    csma.SetChannelAttribute("DataRate", StringValue("100Mbps"));
-    csma.SetChannelAttribute("Delay", TimeValue(MicroSeconds(50)));
+    LanChannel(&csma, "100Mbps");
     NetDeviceContainer lan = csma.Install(NodeContainer(ha, cn, r0));
 
     // Router links to the APs.
