@@ -6,21 +6,17 @@
 #ifndef MIP6TLS_TEXT_H
 #define MIP6TLS_TEXT_H
 
+#include "mip6tls/bytes.h"
+
 static inline int mip6tls_text_isdigit(unsigned c)
 {
     return c >= '0' && c <= '9';
 }
 
-/* The value of a hex digit in either case, or -1. */
+/* The value of a hex digit in either case, or -1 (mip6tls/bytes.h). */
 static inline int mip6tls_text_hexval(unsigned c)
 {
-    if (c >= '0' && c <= '9')
-        return (int)c - '0';
-    if (c >= 'a' && c <= 'f')
-        return (int)c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return (int)c - 'A' + 10;
-    return -1;
+    return mip6tls_hexval(c);
 }
 
 #endif

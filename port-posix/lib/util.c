@@ -1,6 +1,8 @@
 /* util.c: see util.h. */
 #include "util.h"
 
+#include "mip6tls/bytes.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,24 +68,14 @@ int px_seed(void *out, size_t len)
     return 0;
 }
 
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int px_hex_decode(const char *hex, uint8_t *out, size_t cap)
 {
     size_t n = strlen(hex), i;
     if (n == 0 || n % 2 != 0 || n / 2 > cap)
         return -1;
     for (i = 0; i < n / 2; i++) {
-        int hi = hex_val(hex[2 * i]), lo = hex_val(hex[2 * i + 1]);
+        int hi = mip6tls_hexval((unsigned char)hex[2 * i]);
+        int lo = mip6tls_hexval((unsigned char)hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);

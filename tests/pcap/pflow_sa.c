@@ -120,17 +120,6 @@ static int sa_split(const char *p, const char *end, sa_text *f, const sa_where *
     return 0;
 }
 
-static int sa_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* "" (no key) or "0x" and an even number of hex digits, at most `cap` octets. */
 static int sa_key(sa_text f, uint8_t *out, size_t cap, size_t *len)
 {
@@ -141,7 +130,8 @@ static int sa_key(sa_text f, uint8_t *out, size_t cap, size_t *len)
         (f.len - 2) / 2 > cap)
         return -1;
     for (size_t i = 2; i < f.len; i += 2) {
-        int hi = sa_hexval(f.s[i]), lo = sa_hexval(f.s[i + 1]);
+        int hi = mip6tls_hexval((unsigned char)f.s[i]);
+        int lo = mip6tls_hexval((unsigned char)f.s[i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[(i - 2) / 2] = (uint8_t)(hi << 4 | lo);
@@ -183,7 +173,7 @@ static int sa_row(const char *p, const char *end, const sa_where *line, pflow_sa
     int ok = f[3].len >= 3 && f[3].len <= 10 && f[3].s[0] == '0' &&
              (f[3].s[1] == 'x' || f[3].s[1] == 'X');
     for (size_t i = 2; ok && i < f[3].len; i++) {
-        int v = sa_hexval(f[3].s[i]);
+        int v = mip6tls_hexval((unsigned char)f[3].s[i]);
         ok = v >= 0;
         w = w << 4 | (uint32_t)(v & 15);
     }

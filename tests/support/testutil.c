@@ -1,18 +1,9 @@
 /* testutil.c: see testutil.h. */
 #include "testutil.h"
 
-#include <stdio.h>
+#include "mip6tls/bytes.h"
 
-static int tu_nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include <stdio.h>
 
 size_t tu_unhex(uint8_t *out, size_t cap, const char *hex)
 {
@@ -22,7 +13,7 @@ size_t tu_unhex(uint8_t *out, size_t cap, const char *hex)
         int v;
         if (*hex == ' ' || *hex == '\n' || *hex == ':' || *hex == '\t')
             continue;
-        v = tu_nibble(*hex);
+        v = mip6tls_hexval((unsigned char)*hex);
         if (v < 0)
             return (size_t)-1;
         if (hi < 0) {

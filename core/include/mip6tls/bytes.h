@@ -46,6 +46,18 @@ static inline void mip6tls_put64(uint8_t *p, uint64_t v)
     mip6tls_put32(p + 4, (uint32_t)v);
 }
 
+/* The value of a hex digit in either case, or -1 (ASCII only: no locale, no libc). */
+static inline int mip6tls_hexval(unsigned c)
+{
+    if (c >= '0' && c <= '9')
+        return (int)c - '0';
+    if (c >= 'a' && c <= 'f')
+        return (int)c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return (int)c - 'A' + 10;
+    return -1;
+}
+
 #ifdef __cplusplus
 }
 #endif
