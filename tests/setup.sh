@@ -16,10 +16,11 @@ fi
 # package needs libgsl-dev next to libns3-dev; OpenSSL (libssl-dev) is linked by the benchmark
 # only; clang builds the libFuzzer targets; jq reads the scenarios' summary.json in their checks.
 # The POSIX port links libmnl, libinih and SQLite; its netns tests use nftables (NAT), tcpdump,
-# ping and the openssl CLI (test PKI).
+# ping, the openssl CLI (test PKI) and dnsmasq (DNS SRV; dnsmasq-base: the program without the
+# system service that package `dnsmasq` would start on the host).
 pkgs=(build-essential cmake pkg-config clang libbearssl-dev libcmocka-dev libssl-dev
       libpcap-dev ns3 libns3-dev libgsl-dev tshark gnuplot-nox jq python3 iproute2
-      libmnl-dev libinih-dev libsqlite3-dev nftables tcpdump iputils-ping openssl)
+      libmnl-dev libinih-dev libsqlite3-dev nftables tcpdump iputils-ping openssl dnsmasq-base)
 
 missing=()
 for p in "${pkgs[@]}"; do

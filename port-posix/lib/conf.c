@@ -158,6 +158,47 @@ int px_conf_addr(px_conf *c, const char *s, const char *k, const char *v, int fa
     return 0;
 }
 
+int px_conf_endpoint(px_conf *c, const char *s, const char *k, const char *v, uint16_t default_port,
+                     mip6tls_endpoint *out)
+{
+    mip6tls_endpoint e;
+    const char *addr = v, *port = NULL, *colon = strrchr(v, ':');
+    size_t alen = strlen(v);
+    char *end = NULL;
+    unsigned long long x = 0;
+    memset(&e, 0, sizeof e);
+    if (v[0] == '[') { /* [IPv6]:port */
+        const char *close = strchr(v, ']');
+        if (close == NULL || (close[1] != 0 && close[1] != ':') ||
+            (close[1] == ':' && close[2] == 0))
+            return px_conf_fail(c, s, k, v, "not an endpoint ([IPv6 address]:port)");
+        addr = v + 1;
+        alen = (size_t)(close - addr);
+        if (close[1] == ':')
+            port = close + 2;
+    } else if (colon != NULL && strchr(v, ':') == colon) { /* IPv4:port (one colon only) */
+        alen = (size_t)(colon - v);
+        port = colon + 1;
+    }
+    if (mip6tls_addr_parse(&e.addr, addr, alen) != 0 ||
+        (v[0] == '[' && e.addr.family != MIP6TLS_AF_INET6))
+        return px_conf_fail(c, s, k, v,
+                            "not an address or endpoint (2001:db8::1, [2001:db8::1]:%u, "
+                            "192.0.2.1:%u)",
+                            default_port, default_port);
+    e.port = default_port;
+    if (port != NULL) {
+        errno = 0;
+        if (port[0] >= '0' && port[0] <= '9')
+            x = strtoull(port, &end, 10);
+        if (end == NULL || errno != 0 || *end != 0 || x < 1 || x > 65535)
+            return px_conf_fail(c, s, k, v, "not a port number (1..65535) after the address");
+        e.port = (uint16_t)x;
+    }
+    *out = e;
+    return 0;
+}
+
 int px_conf_prefix(px_conf *c, const char *s, const char *k, const char *v, int family,
                    mip6tls_addr *out, uint8_t *plen)
 {

@@ -49,6 +49,10 @@ int px_conf_bool(px_conf *c, const char *s, const char *k, const char *v, uint8_
 /* An address of `family` (MIP6TLS_AF_INET6, _INET, or MIP6TLS_AF_NONE for either). */
 int px_conf_addr(px_conf *c, const char *s, const char *k, const char *v, int family,
                  mip6tls_addr *out);
+/* An endpoint: "2001:db8::1", "[2001:db8::1]:7873", "192.0.2.1" or "192.0.2.1:7873"; an
+ * address without a port gets `default_port`. */
+int px_conf_endpoint(px_conf *c, const char *s, const char *k, const char *v, uint16_t default_port,
+                     mip6tls_endpoint *out);
 /* "addr/len" of `family` (or either); host bits must be zero. */
 int px_conf_prefix(px_conf *c, const char *s, const char *k, const char *v, int family,
                    mip6tls_addr *out, uint8_t *plen);

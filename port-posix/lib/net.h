@@ -2,11 +2,17 @@
  * net.h: sockets for the daemons.
  *
  * UDP: one socket per local address (an IPv6 one with IPV6_V6ONLY, an IPv4 one: the DSMIPv6
- * case, RFC 5555), bound to the address the core's actions name as `local`. Datagrams are read
- * with recvmmsg() and written with sendmmsg() in batches of PX_BATCH: the data path costs one
- * system call per batch, not per packet. Outgoing datagrams are copied into the socket's batch
- * (the core's outbox is cleared after every call) and leave at the end of the event batch
- * (px_udp_flush) or when the batch is full.
+ * case, RFC 5555), bound to the address the core's actions name as `local`. The data path
+ * costs system calls per batch, not per packet (docs/decisions/0070-posix-data-path.md):
+ *   - receive: recvmmsg() with UDP_GRO, so one buffer may hold a run of datagrams of one
+ *     sender that the kernel kept together (all of one size but the last); px_udp_recv()
+ *     splits them again, so the caller sees datagrams;
+ *   - send: outgoing datagrams are copied into the socket's queue (the core's outbox is
+ *     cleared after every call) and leave at the end of the event batch (px_udp_flush) or
+ *     when the queue is full, in one sendmmsg(); a run of datagrams to one peer of one size
+ *     (the last may be shorter) goes as one message with UDP_SEGMENT (GSO), which the kernel
+ *     splits as late as it can. A socket whose device cannot do that (EIO) falls back to one
+ *     message per datagram.
  *
  * TCP: non-blocking streams with a write queue (TLS records are a stream: nothing is dropped
  * or reordered, docs/porting.md §3).
@@ -21,8 +27,18 @@
 #include "loop.h"
 #include "mip6tls/common.h"
 
-#define PX_BATCH 32
-#define PX_DGRAM_MAX 4096 /* larger datagrams are dropped (counted as truncated) */
+/* The largest datagram px_udp_queue() takes and px_udp_recv() returns (a longer one is
+ * dropped, counted as truncated). */
+#define PX_DGRAM_MAX 4096
+#define PX_RX_BUFS 16                /* recvmmsg() buffers ... */
+#define PX_RX_BUF_LEN 65536          /* ... of a (GRO) run each */
+#define PX_RX_MAX (PX_RX_BUFS * 128) /* datagrams per px_udp_recv() (UDP_MAX_SEGMENTS) */
+#define PX_TX_MAX 128                /* datagrams queued before the queue is sent */
+#define PX_GSO_SEGS 64               /* datagrams per UDP_SEGMENT message (the kernel's limit) */
+#define PX_UDP_SOCKBUF (4 << 20)     /* SO_RCVBUF and SO_SNDBUF of the UDP sockets */
+/* px_udp_recv() returned fewer datagrams than this: it did not fill every buffer, the socket
+ * was empty (each buffer holds one datagram at least). */
+#define PX_BATCH PX_RX_BUFS
 
 void px_ep_to_sockaddr(const mip6tls_endpoint *e, struct sockaddr_storage *ss, socklen_t *len);
 /* IPv4-mapped IPv6 addresses come back as IPv4. */
@@ -31,28 +47,37 @@ void px_sockaddr_to_ep(const struct sockaddr *sa, mip6tls_endpoint *e);
 typedef struct {
     px_io io;
     mip6tls_endpoint local; /* the bound address and port */
-    /* receive batch (px_udp_recv) */
-    uint8_t (*rx)[PX_DGRAM_MAX];
-    size_t rx_len[PX_BATCH];
-    mip6tls_endpoint rx_from[PX_BATCH];
-    /* send batch */
+    /* what px_udp_recv returned: datagram i is rx[i][rx_len[i]] from rx_from[i] (PX_RX_MAX
+     * entries each), pointing into rxbuf until the next px_udp_recv */
+    uint8_t **rx;
+    size_t *rx_len;
+    mip6tls_endpoint *rx_from;
+    uint8_t *rxbuf; /* PX_RX_BUFS * PX_RX_BUF_LEN */
+    /* send queue */
     uint8_t (*tx)[PX_DGRAM_MAX];
-    size_t tx_len[PX_BATCH];
-    struct sockaddr_storage tx_to[PX_BATCH];
-    socklen_t tx_tolen[PX_BATCH];
+    size_t tx_len[PX_TX_MAX];
+    struct sockaddr_storage tx_to[PX_TX_MAX];
+    socklen_t tx_tolen[PX_TX_MAX];
     unsigned ntx;
+    uint8_t gso; /* UDP_SEGMENT works on this socket (until an EIO says otherwise) */
+    uint8_t gro; /* UDP_GRO is on */
     /* counters */
     uint64_t rx_pkts, tx_pkts, tx_errs, rx_trunc;
+    uint64_t rx_calls, tx_calls; /* recvmmsg() and sendmmsg() calls */
 } px_udp;
 
 /* Opens a non-blocking UDP socket bound to `local` (IP_FREEBIND: the address may appear
- * later). Returns 0 or -errno; u->io.fd is -1 after a failure. */
+ * later), with UDP_GRO and UDP_SEGMENT where the kernel has them (Linux 5.0+, 4.18+) and
+ * PX_UDP_SOCKBUF octets of socket buffer each way (as root beyond net.core.*mem_max). The
+ * buffers are allocated on the first open and kept until px_udp_close. Returns 0 or -errno;
+ * u->io.fd is -1 after a failure. */
 int px_udp_open(px_udp *u, const mip6tls_endpoint *local);
 void px_udp_close(px_udp *u);
-/* Reads up to PX_BATCH datagrams: rx[i][rx_len[i]] from rx_from[i]. Returns how many (0 when
- * none is waiting) or -errno. */
+/* Reads what is waiting, up to PX_RX_BUFS runs: rx[i][rx_len[i]] from rx_from[i]. Returns how
+ * many datagrams (0 when none is waiting) or -errno. The datagrams of the previous call are
+ * overwritten. */
 int px_udp_recv(px_udp *u);
-/* Queues one datagram; sends the batch when it is full. Returns 0 or -EMSGSIZE. */
+/* Queues one datagram; sends the queue when it is full. Returns 0 or -EMSGSIZE. */
 int px_udp_queue(px_udp *u, const mip6tls_endpoint *to, const uint8_t *d, size_t len);
 /* Sends what is queued. */
 void px_udp_flush(px_udp *u);

@@ -19,7 +19,7 @@ int px_port_init(px_port *p, px_loop *loop, size_t n_tcp, const px_port_hooks *h
     p->ctx = ctx;
     p->tun_fd = -1;
     p->tcp = calloc(n_tcp, sizeof *p->tcp);
-    if (p->tcp == NULL)
+    if (p->tcp == NULL || px_tun_writer_init(&p->tunw, -1) != 0)
         return -ENOMEM;
     p->n_tcp = n_tcp;
     for (i = 0; i < n_tcp; i++)
@@ -36,6 +36,7 @@ void px_port_close(px_port *p)
     free(p->tcp);
     p->tcp = NULL;
     p->n_tcp = 0;
+    px_tun_writer_free(&p->tunw);
 }
 
 int px_port_add_udp(px_port *p, px_udp *u)
@@ -311,11 +312,27 @@ static px_udp *port_udp_for(px_port *p, const mip6tls_action *a)
     return NULL;
 }
 
+/* The TUN writer follows tun_fd (the daemons set it directly). */
+static void port_tun_sync(px_port *p)
+{
+    if (p->tunw.fd != p->tun_fd)
+        px_tun_writer_set_fd(&p->tunw, p->tun_fd);
+}
+
+static void port_tun_counters(px_port *p)
+{
+    p->tun_out = p->tunw.pkts;
+    p->tun_out_errs = p->tunw.errs;
+}
+
 void px_port_flush(px_port *p)
 {
     size_t i;
     for (i = 0; i < p->n_udp; i++)
         px_udp_flush(p->udp[i]);
+    port_tun_sync(p);
+    px_tun_writer_flush(&p->tunw);
+    port_tun_counters(p);
 }
 
 /* ---- the walk --------------------------------------------------------------------------- */
@@ -336,10 +353,9 @@ void px_port_perform(px_port *p, char role, const mip6tls_action *a)
     case MIP6TLS_ACT_TCP_SEND: port_tcp_send(p, a); break;
     case MIP6TLS_ACT_TCP_CLOSE: port_tcp_close(p, a); break;
     case MIP6TLS_ACT_DELIVER:
-        if (p->tun_fd >= 0 && write(p->tun_fd, a->data, a->len) == (ssize_t)a->len)
-            p->tun_out++;
-        else
-            p->tun_out_errs++;
+        port_tun_sync(p);
+        px_tun_put(&p->tunw, a->data, a->len);
+        port_tun_counters(p);
         break;
     case MIP6TLS_ACT_SA_PERSIST:
         if (p->store == NULL ||

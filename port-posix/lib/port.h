@@ -8,7 +8,10 @@
  *   TCP_SEND     written in order; what the socket does not take waits in the queue
  *   TCP_CLOSE    our side is shut once the queue is empty; input is then discarded until the
  *                peer closes (at most PX_TCP_LINGER_MS)
- *   DELIVER      written to the TUN device
+ *   DELIVER      written to the TUN device through a px_tun_writer: consecutive segments
+ *                of one TCP or UDP flow become one super-packet (tun.h); what is held goes
+ *                at the end of the event batch (px_port_flush), before a packet that does
+ *                not join it, or when the run is full
  *   SA_PERSIST / SA_FORGET   the SQLite store (store.h)
  *   EVENT        one log line (log.h)
  * The daemon's hook sees every action first: it performs the role-specific ones (SA_INSTALL
@@ -30,6 +33,7 @@
 #include "mip6tls/outbox.h"
 #include "net.h"
 #include "store.h"
+#include "tun.h"
 
 #define PX_MAX_UDP 4
 #define PX_TCP_LINGER_MS 2000u
@@ -52,7 +56,8 @@ typedef struct {
     size_t n_udp;
     px_tcp *tcp; /* n_tcp slots */
     size_t n_tcp;
-    int tun_fd;      /* DELIVER goes here; -1: none */
+    int tun_fd; /* DELIVER goes here (an fd of px_tun_open); -1: none */
+    px_tun_writer tunw;
     px_store *store; /* SA_PERSIST / SA_FORGET; NULL: none (an error is logged) */
     uint32_t deferred[PX_DEFERRED_MAX];
     size_t n_deferred;
@@ -60,7 +65,8 @@ typedef struct {
     int last_tcp_errno;     /* why the last TCP connection failed (0: it did not) */
     uint32_t last_tcp_conn; /* ... and which one */
     /* counters */
-    uint64_t tun_out, tun_out_errs, udp_no_socket, udp_too_big, tcp_opened, tcp_refused, store_errs;
+    uint64_t tun_out, tun_out_errs; /* IP packets (tunw's counters, kept in step) */
+    uint64_t udp_no_socket, udp_too_big, tcp_opened, tcp_refused, store_errs;
 } px_port;
 
 /* Sets up `p` with n_tcp connection slots. Returns 0 or -ENOMEM. */
@@ -88,7 +94,7 @@ void px_port_fail_tcp(px_port *p, uint32_t conn);
  * every slot is busy (the socket is closed). */
 px_tcp *px_port_adopt(px_port *p, int fd, uint32_t conn, const mip6tls_endpoint *peer);
 
-/* Sends every queued datagram. */
+/* Sends every queued datagram and writes what the TUN writer holds. */
 void px_port_flush(px_port *p);
 
 /* The earliest TCP linger end (MIP6TLS_NO_DEADLINE: none), and closing what has ended. */

@@ -39,6 +39,7 @@
 #include "net.h"
 #include "port.h"
 #include "rtnl.h"
+#include "srv.h"
 #include "status.h"
 #include "tun.h"
 #include "util.h"
@@ -47,6 +48,8 @@
 #define MN_MAX_IFS 8
 #define MN_MAX_ROUTES 16
 #define MN_MAX_SERVERS 8
+#define MN_MAX_SRV 8      /* SRV targets used */
+#define MN_MAX_HAC_EPS 32 /* HAC endpoints after resolution */
 #define MN_MAX_CANDIDATES 32
 #define MN_KEY_MAX 256
 
@@ -82,6 +85,7 @@ typedef struct {
     /* [hac] */
     char servers[MN_MAX_SERVERS][256];
     size_t n_servers;
+    char srv[256]; /* DNS SRV name of the HAC service (RFC 6618 §5.4), "" for none */
     uint16_t hac_port;
     char hac_name[256];
     px_blob anchors;
@@ -236,6 +240,23 @@ static int conf_key(px_conf *c, void *user, const char *s, const char *k, const 
     if (!strcmp(s, "hac")) {
         if (!strcmp(k, "server"))
             return px_conf_list(c, s, k, v, conf_server_item, mc);
+        if (!strcmp(k, "srv")) {
+            mip6tls_addr a;
+            size_t i, n = strlen(v);
+            if (mip6tls_addr_parse(&a, v, n) == 0)
+                return px_conf_fail(c, s, k, v,
+                                    "an address, not a DNS name (e.g. "
+                                    "_mip6tls._tcp.example.com)");
+            for (i = 0; i < n; i++)
+                if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+                      (v[i] >= '0' && v[i] <= '9') || v[i] == '-' || v[i] == '_' || v[i] == '.'))
+                    return px_conf_fail(c, s, k, v,
+                                        "not a DNS name (letters, digits, '-', '_', '.'; e.g. "
+                                        "_mip6tls._tcp.example.com)");
+            if (n > 253)
+                return px_conf_fail(c, s, k, v, "longer than 253 octets");
+            return px_conf_str(c, s, k, v, mc->srv, sizeof mc->srv);
+        }
         if (!strcmp(k, "port"))
             return px_conf_port(c, s, k, v, &mc->hac_port);
         if (!strcmp(k, "name")) {
@@ -273,13 +294,20 @@ static int conf_key(px_conf *c, void *user, const char *s, const char *k, const 
 
 static int conf_check(mn_conf *mc, const char *path, char *err, size_t cap)
 {
-    const char *missing = mc->nai[0] == 0      ? "[mn] nai"
-                          : mc->n_ifs == 0     ? "[mn] interfaces"
-                          : mc->n_servers == 0 ? "[hac] server"
-                          : !mc->anchors.data  ? "[hac] trust_anchors"
-                                               : NULL;
+    const char *missing = mc->nai[0] == 0                         ? "[mn] nai"
+                          : mc->n_ifs == 0                        ? "[mn] interfaces"
+                          : mc->n_servers == 0 && mc->srv[0] == 0 ? "[hac] server (or srv)"
+                          : !mc->anchors.data                     ? "[hac] trust_anchors"
+                                                                  : NULL;
     if (missing != NULL) {
         snprintf(err, cap, "%s: %s is required", path, missing);
+        return -1;
+    }
+    if (mc->srv[0] && mc->hac_name[0] == 0) {
+        snprintf(err, cap,
+                 "%s: [hac] srv needs [hac] name: the HAC's certificate is checked against a "
+                 "configured name, never one learnt from DNS (RFC 6618 §9.2)",
+                 path);
         return -1;
     }
     if (mc->methods == 0)
@@ -331,10 +359,10 @@ typedef struct {
     uint8_t *arena;
     mip6tls_outbox ob;
 
-    /* the HAC's addresses (names resolved) */
-    mip6tls_addr hac_addrs[2 * MN_MAX_SERVERS];
-    size_t n_hac_addrs;
-    int name_is_server; /* identity: the configured DNS name of the server */
+    /* the HAC's endpoints (SRV targets first, then [hac] server; names resolved) and the one
+     * the next attempt starts from */
+    mip6tls_endpoint hac_eps[MN_MAX_HAC_EPS];
+    size_t n_hac_eps, hac_cur;
 
     /* care-of address */
     mn_candidate cand[MN_MAX_CANDIDATES];
@@ -364,57 +392,104 @@ static void mn_on_udp(px_io *io, uint32_t ev);
 
 /* ---- the HAC's address ------------------------------------------------------------------ */
 
-/* Resolves the [hac] server items (addresses, or names through getaddrinfo: /etc/hosts or
- * DNS; SRV records are not looked up). Returns the number of addresses. */
+/* Adds the addresses of `name` (getaddrinfo: /etc/hosts or DNS A/AAAA) with `port`. */
+static void mn_add_name(mnd *m, const char *what, const char *name, uint16_t port)
+{
+    struct addrinfo hints, *res = NULL, *r;
+    int rc;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    rc = getaddrinfo(name, NULL, &hints, &res);
+    if (rc != 0) {
+        px_log(PX_LOG_WARN, "%s \"%s\": cannot resolve: %s", what, name, gai_strerror(rc));
+        return;
+    }
+    for (r = res; r != NULL && m->n_hac_eps < MN_MAX_HAC_EPS; r = r->ai_next) {
+        mip6tls_endpoint ep;
+        px_sockaddr_to_ep(r->ai_addr, &ep);
+        if (ep.addr.family == MIP6TLS_AF_NONE)
+            continue;
+        ep.port = port;
+        m->hac_eps[m->n_hac_eps++] = ep;
+    }
+    freeaddrinfo(res);
+}
+
+/* Resolves where the HAC is (RFC 6618 §5.4: configured, or discovered with DNS): the targets
+ * of [hac] srv in RFC 2782 order (priority, then a weighted draw) with their ports, then the
+ * [hac] server items (addresses, or names through getaddrinfo) with [hac] port. Returns the
+ * number of endpoints. */
 static size_t mn_resolve(mnd *m)
 {
     size_t i;
-    m->n_hac_addrs = 0;
+    m->n_hac_eps = 0;
+    m->hac_cur = 0;
+    if (m->cf.srv[0]) {
+        px_srv_rec recs[MN_MAX_SRV];
+        px_buf list = {0};
+        char err[256];
+        int n = px_srv_lookup(m->cf.srv, recs, MN_MAX_SRV, err, sizeof err);
+        if (n < 0)
+            px_log(PX_LOG_WARN, "[hac] srv = \"%s\": %s", m->cf.srv, err);
+        for (i = 0; n > 0 && i < (size_t)n; i++) {
+            size_t before = m->n_hac_eps;
+            mn_add_name(m, "SRV target", recs[i].target, recs[i].port);
+            px_buf_printf(&list, "%s%s:%u (priority %u, weight %u, %zu address(es))", i ? ", " : "",
+                          recs[i].target, recs[i].port, recs[i].priority, recs[i].weight,
+                          m->n_hac_eps - before);
+        }
+        if (n > 0)
+            px_log(PX_LOG_INFO, "[hac] srv = \"%s\": %d target(s) in the order tried: %s",
+                   m->cf.srv, n, list.s ? list.s : "");
+        px_buf_free(&list);
+    }
     for (i = 0; i < m->cf.n_servers; i++) {
         const char *s = m->cf.servers[i];
-        mip6tls_addr a;
-        struct addrinfo hints, *res = NULL, *r;
-        int rc;
-        if (mip6tls_addr_parse(&a, s, strlen(s)) == 0) {
-            m->hac_addrs[m->n_hac_addrs++] = a;
+        mip6tls_endpoint ep;
+        memset(&ep, 0, sizeof ep);
+        ep.port = m->cf.hac_port;
+        if (mip6tls_addr_parse(&ep.addr, s, strlen(s)) == 0) {
+            if (m->n_hac_eps < MN_MAX_HAC_EPS)
+                m->hac_eps[m->n_hac_eps++] = ep;
             continue;
         }
-        memset(&hints, 0, sizeof hints);
-        hints.ai_socktype = SOCK_STREAM;
-        rc = getaddrinfo(s, NULL, &hints, &res);
-        if (rc != 0) {
-            px_log(PX_LOG_WARN, "[hac] server = \"%s\": cannot resolve: %s", s, gai_strerror(rc));
-            continue;
-        }
-        for (r = res; r != NULL && m->n_hac_addrs < 2 * MN_MAX_SERVERS; r = r->ai_next) {
-            mip6tls_endpoint ep;
-            px_sockaddr_to_ep(r->ai_addr, &ep);
-            if (ep.addr.family != MIP6TLS_AF_NONE)
-                m->hac_addrs[m->n_hac_addrs++] = ep.addr;
-        }
-        freeaddrinfo(res);
+        mn_add_name(m, "[hac] server", s, m->cf.hac_port);
     }
-    return m->n_hac_addrs;
+    return m->n_hac_eps;
 }
 
-/* Points the bootstrap at a HAC address of the care-of address's family (or the first one);
- * with no DNS name configured, that address is also the identity the certificate must carry
- * (RFC 6618 §9.2 iPAddress). Returns 0, or -1 when no address is known. */
+/* Points the bootstrap at the next HAC endpoint, from where the last attempt left off: the
+ * next one of the care-of address's family (when none is left, the list is resolved again and
+ * taken from the top), or, when the list has none of that family, the next one of any. With no
+ * DNS name configured, its address is also the identity the certificate must carry
+ * (RFC 6618 §9.2 iPAddress). Returns 0, or -1 when no endpoint is known. */
 static int mn_pick_hac(mnd *m, int family)
 {
-    size_t i;
-    const mip6tls_addr *pick = NULL;
-    if (m->n_hac_addrs == 0 && mn_resolve(m) == 0)
+    size_t j;
+    if (m->hac_cur >= m->n_hac_eps && mn_resolve(m) == 0) /* used up, or never resolved */
         return -1;
-    for (i = 0; i < m->n_hac_addrs && pick == NULL; i++)
-        if (m->hac_addrs[i].family == family)
-            pick = &m->hac_addrs[i];
-    if (pick == NULL)
-        pick = &m->hac_addrs[0];
-    m->boot.hac.addr = *pick;
+    for (j = m->hac_cur; j < m->n_hac_eps && m->hac_eps[j].addr.family != family; j++)
+        ;
+    if (j == m->n_hac_eps && m->hac_cur > 0) {
+        if (mn_resolve(m) == 0)
+            return -1;
+        for (j = 0; j < m->n_hac_eps && m->hac_eps[j].addr.family != family; j++)
+            ;
+    }
+    if (j == m->n_hac_eps)
+        j = m->hac_cur;
+    m->hac_cur = j;
+    m->boot.hac = m->hac_eps[j];
     if (m->boot.peer.dns == NULL)
-        m->boot.peer.ip = *pick;
+        m->boot.peer.ip = m->hac_eps[j].addr;
     return 0;
+}
+
+/* An attempt failed: the next one goes to the next endpoint (RFC 2782: the next target in
+ * order); past the last, everything is resolved again (mn_pick_hac). */
+static void mn_next_hac(mnd *m)
+{
+    m->hac_cur++;
 }
 
 /* ---- home addresses ---------------------------------------------------------------------- */
@@ -579,13 +654,15 @@ static int hook_action(void *ctx, char role, const mip6tls_action *a)
 {
     mnd *m = ctx;
     (void)role;
+    if (px_keylog_action(m->cf.tls_keylog, a))
+        return 1; /* the TLS key log line: to the file, never to the log */
     switch (a->type) {
     case MIP6TLS_ACT_TCP_CONNECT: {
         /* The HAC address of the care-of address's family (names resolved now if needed). */
         mip6tls_action b = *a;
         char s[PX_EP_TEXT_MAX];
         if (mn_pick_hac(m, m->have_coa ? m->coa.addr.family : MIP6TLS_AF_INET6) != 0) {
-            px_log(PX_LOG_ERR, "no address for the HAC ([hac] server does not resolve)");
+            px_log(PX_LOG_ERR, "no address for the HAC ([hac] srv and server give none)");
             px_port_fail_tcp(&m->port, a->conn);
             return 1;
         }
@@ -607,10 +684,18 @@ static int hook_action(void *ctx, char role, const mip6tls_action *a)
         if (a->event == MIP6TLS_BOOT_EV_FAILED) {
             px_log_event(PX_ROLE_MN, a);
             mn_boot_failed(m, a);
+            mn_next_hac(m);
             return 1;
         }
-        if (a->event == MIP6TLS_BOOT_EV_TLS_UP && m->cf.tls_keylog[0])
-            px_keylog_session(m->cf.tls_keylog, &m->mn.boot.tls);
+        if (a->event == MIP6TLS_BOOT_EV_STARTED) {
+            /* The endpoint this attempt's TCP_CONNECT (just before it) went to. */
+            mip6tls_action b = *a;
+            b.remote = m->boot.hac;
+            px_log_event(PX_ROLE_MN, &b);
+            return 1;
+        }
+        if (a->event == MIP6TLS_BOOT_EV_DONE)
+            m->n_hac_eps = 0; /* the next bootstrap (a re-key) asks DNS again */
         if ((a->event == MIP6TLS_MN_EV_SA_ACTIVATED ||
              (a->event == MIP6TLS_MN_EV_SA_INSTALLED && a->arg == 1)) &&
             m->cf.esp_sa_file[0]) {
@@ -808,19 +893,20 @@ static void mn_on_udp(px_io *io, uint32_t ev)
     }
 }
 
+static void mn_tun_packet(void *ctx, const uint8_t *pkt, size_t len)
+{
+    mnd *m = ctx;
+    m->tun_in++;
+    mip6tls_mn_send(&m->mn, px_now_ms(), pkt, len, &m->ob);
+    mn_drain(m);
+}
+
 static void mn_on_tun(px_io *io, uint32_t ev)
 {
     mnd *m = io->ctx;
-    int i;
     (void)ev;
-    for (i = 0; i < 64; i++) {
-        ssize_t n = read(io->fd, m->tun_buf, 65536);
-        if (n <= 0)
-            break;
-        m->tun_in++;
-        mip6tls_mn_send(&m->mn, px_now_ms(), m->tun_buf, (size_t)n, &m->ob);
-        mn_drain(m);
-    }
+    /* Super-packets come out as the IP packets they stand for (tun.h). */
+    px_tun_read(io->fd, m->tun_buf, PX_TUN_BUF, 64, mn_tun_packet, m, NULL);
 }
 
 /* ---- loop hooks -------------------------------------------------------------------------- */
@@ -957,6 +1043,8 @@ static int mn_setup_tls(mnd *m)
     rc = mip6tls_cred_add_anchors(&m->anchors, m->cf.anchors.data, m->cf.anchors.len);
     if (rc == 0)
         rc = mip6tls_tls_config_client(&m->tls, &m->anchors, &m->impl);
+    if (rc == 0 && m->cf.tls_keylog[0])
+        mip6tls_tls_config_keylog(&m->tls, 1); /* MIP6TLS_TLS_EV_KEYLOG per session */
     if (rc != 0)
         return mn_fail("%s:%d: [hac] trust_anchors = \"%s\": %s", m->conf_path, m->cf.anchors.line,
                        m->cf.anchors.path,
@@ -983,7 +1071,7 @@ static int mn_start(mnd *m)
     if (px_seed(seed, sizeof seed) != 0 || mip6tls_drbg_init(&m->drbg, seed, sizeof seed))
         return mn_fail("getrandom: %s", strerror(errno));
     memset(seed, 0, sizeof seed);
-    m->tun_buf = malloc(65536);
+    m->tun_buf = malloc(PX_TUN_BUF);
     m->arena = malloc(2 * MIP6TLS_MN_OUTBOX_MIN);
     if (m->tun_buf == NULL || m->arena == NULL)
         return mn_fail("out of memory");
@@ -1017,7 +1105,7 @@ static int mn_start(mnd *m)
     m->boot.retry_min_ms = c->retry_min_s * 1000u;
     m->boot.retry_max_ms = c->retry_max_s * 1000u;
     m->boot.no_resumption = c->no_resumption;
-    m->boot.hac.port = c->hac_port;
+    m->boot.hac.port = c->hac_port; /* until an endpoint is picked */
     /* The identity to check (RFC 6618 §9.2): [hac] name, else a server given as a DNS name,
      * else the server address itself (chosen per connection, mn_pick_hac). */
     if (c->hac_name[0]) {
@@ -1029,10 +1117,10 @@ static int mn_start(mnd *m)
                 m->boot.peer.dns = c->servers[i];
         }
     }
-    if (mn_resolve(m) == 0)
+    if (mn_pick_hac(m, MIP6TLS_AF_INET6) != 0) {
         px_log(PX_LOG_WARN, "no address for the HAC yet; resolving again at each attempt");
-    if (mn_pick_hac(m, MIP6TLS_AF_INET6) != 0)
         m->boot.hac.addr.family = MIP6TLS_AF_INET6; /* "::" until a name resolves */
+    }
 
     memset(&mc, 0, sizeof mc);
     mc.unix_offset_ms = px_wall_ms() - (int64_t)px_now_ms();
@@ -1071,8 +1159,8 @@ static int mn_start(mnd *m)
         return mn_fail("[mn] status_socket = \"%s\": %s", c->status_socket, strerror(-rc));
     if (c->tls_keylog[0])
         px_log(PX_LOG_WARN,
-               "[mn] tls_keylog = \"%s\": not written yet (the core's key log "
-               "function is pending, see port-posix/lib/keylog.h)",
+               "[mn] tls_keylog = \"%s\": writing every TLS session's secret for "
+               "Wireshark (testing only)",
                c->tls_keylog);
 
     /* Addresses: what is there now, then every change. */

@@ -24,7 +24,9 @@
 #   6. SIGTERM: the MN deregisters (lifetime-0 BU, BA) and exits; the HA drops the binding
 #   and the captures on the MN's access links: UDP 7872 carries only ESP (PType 1/8) and
 #   keepalives, no plaintext Mobility Header, no plaintext inner packet; the home daemon's
-#   esp_sa rows decrypt every BU and BA (tshark + scenarios/common/rfc6618.lua).
+#   esp_sa rows decrypt every BU and BA (tshark + scenarios/common/rfc6618.lua); both daemons'
+#   TLS key logs (tls_keylog, mode 0600) hold the same line per session, and with it tshark
+#   decrypts the bootstraps (the HACP request's "mn-id:"), without it nothing.
 # Prints the measured figures (bootstrap, move BU->BA, ping RTT through the tunnel).
 #
 # Usage: tests/netns/e2e.sh <dir with mip6tls-home and mip6tls-mn> <work dir>
@@ -102,6 +104,7 @@ cat >"$work/home.conf" <<EOF
 [home]
 status_socket = $work/home.sock
 esp_sa_file = $work/esp_sa
+tls_keylog = $work/keylog.txt
 
 [hac]
 cert = $work/pki/hac-chain.pem
@@ -128,6 +131,7 @@ interfaces = wa, wb, wc
 tun = m6mn
 routes = 2001:db8:99::/64, 192.0.2.128/26
 status_socket = $work/mn.sock
+tls_keylog = $work/mn-keylog.txt
 
 [hac]
 server = 2001:db8::1
@@ -310,6 +314,22 @@ check "the inner payload pattern is in the clear on the home LAN" \
 check "... and on no access link" sh -c "! grep -aq 'mip6tls-secret!!' $acc"
 tls_wb=$(tshark -r "$work/wb.pcap" -Y 'tcp.port == 7872' 2>/dev/null | wc -l)
 check "no TCP (no TLS) on network B ($tls_wb)" test "$tls_wb" = 0
+# The TLS key logs: one line per session on each side, the same lines, readable by root only;
+# with them tshark decrypts both bootstraps (the MN's HACP request, RFC 6618 §5.5: "mn-id:").
+sessions=$(cat "$work/home.log" "$work/home2.log" | grep -c "hac: tls-up")
+kl_home=$(grep -c "^CLIENT_RANDOM [0-9a-f]\{64\} [0-9a-f]\{96\}\$" "$work/keylog.txt")
+check "home key log: one line per TLS session ($kl_home lines, $sessions sessions)" \
+    test "$kl_home" = "$sessions" -a "$sessions" = 2
+check "the MN's key log holds the same lines" \
+    cmp -s <(sort "$work/keylog.txt") <(sort "$work/mn-keylog.txt")
+check "the key logs are mode 0600" \
+    test "$(stat -c %a "$work/keylog.txt")/$(stat -c %a "$work/mn-keylog.txt")" = 600/600
+tls7872() { tshark -d tcp.port==7872,tls -r "$work/wa.pcap" "$@" 2>/dev/null | wc -l; }
+req=$(tls7872 -o tls.keylog_file:"$work/keylog.txt" -Y 'data.data contains "mn-id:"')
+req0=$(tls7872 -Y 'data.data contains "mn-id:"')
+fin=$(tls7872 -o tls.keylog_file:"$work/keylog.txt" -Y 'tls.handshake.type == 20')
+check "the key log decrypts both bootstraps ($req HACP requests, $fin Finished; $req0 without)" \
+    test "$req/$fin/$req0" = 2/4/0
 # Decrypt with the home daemon's esp_sa rows: every BU (MH type 5) and BA (6) the logs name.
 set --
 while IFS= read -r row; do set -- "$@" -o "uat:esp_sa:$row"; done <"$work/esp_sa"

@@ -112,6 +112,31 @@ conf_error "key that is not the certificate's" mip6tls-home "$work/h.conf" \
 mn_conf -e 's/^nai = .*/nai = mn1@example.com\nmethod = eap-tls/'
 conf_error "unknown method" mip6tls-mn "$work/m.conf" \
     'm.conf:3: [mn] method = "eap-tls": unknown method'
+# A separate HA and a HAC for separate HAs (RFC 6618 §4.3), and DNS SRV discovery.
+home_conf -e "s|^home_prefix = .*|&\nha_listen = [2001:db8::1]:7873\nha_allow = ha1.example.com|"
+conf_error "ha_listen without ha_trust" mip6tls-home "$work/h.conf" \
+    'h.conf: [hac] ha_listen needs ha_trust'
+home_conf -e "s|^home_prefix = .*|&\nha_allow = sha256:0123:zz|"
+conf_error "a bad fingerprint in ha_allow" mip6tls-home "$work/h.conf" \
+    'h.conf:9: [hac] ha_allow = "sha256:0123:zz": not a SHA-256 fingerprint'
+home_conf -e "s|^home_prefix = .*|&\nha_listen = [2001:db8::1]:70000|"
+conf_error "a bad ha_listen port" mip6tls-home "$work/h.conf" \
+    'h.conf:9: [hac] ha_listen = "[2001:db8::1]:70000": not a port number'
+home_conf -e 's/^\[hac\]/[hac_query]\nserver = 2001:db8::1\n[hac]/'
+conf_error "[hac_query] next to [hac]" mip6tls-home "$work/h.conf" \
+    'h.conf: [hac_query] is for a separate HA'
+sed -n '/^\[ha\]/,/^tun/p' "$work/h.conf" >"$work/ha.conf"
+conf_error "[ha] alone" mip6tls-home "$work/ha.conf" \
+    'ha.conf: [ha] without [hac] needs a [hac_query] section'
+printf '[hac_query]\nserver = 2001:db8::1\n' >>"$work/ha.conf"
+conf_error "[hac_query] without its trust anchors" mip6tls-home "$work/ha.conf" \
+    'ha.conf: [hac_query] trust_anchors is required'
+mn_conf -e 's/^server = .*/srv = _mip6tls._tcp.example.com/' -e '/^name = /d'
+conf_error "srv without name" mip6tls-mn "$work/m.conf" \
+    'm.conf: [hac] srv needs [hac] name'
+mn_conf -e 's/^server = .*/srv = _mip6tls._tcp.example.com:7872/'
+conf_error "a bad srv name" mip6tls-mn "$work/m.conf" \
+    'm.conf:10: [hac] srv = "_mip6tls._tcp.example.com:7872": not a DNS name'
 "$bin/mip6tls-mn" -c "$work/none.conf" >"$work/out.txt" 2>"$work/err.txt"
 rc=$?
 check "missing configuration file: exit 2, one line ($(cat "$work/err.txt"))" \
@@ -128,6 +153,21 @@ sed "s|/etc/mip6tls/ca.pem|$work/pki/ca.pem|" "$here/../../port-posix/examples/m
     >"$work/ex-mn.conf"
 check "examples/home.conf passes --check" "$bin/mip6tls-home" -c "$work/ex-home.conf" --check
 check "examples/mn.conf passes --check" "$bin/mip6tls-mn" -c "$work/ex-mn.conf" --check
+gen_client_cert "$work/pki" ha1.example.com ha1
+sed -e "s|/etc/mip6tls/hac-chain.pem|$work/pki/hac-chain.pem|" \
+    -e "s|/etc/mip6tls/hac-key.pem|$work/pki/hac-key.pem|" \
+    -e "s|/etc/mip6tls/ha-ca.pem|$work/pki/ca.pem|" \
+    "$here/../../port-posix/examples/hac-only.conf" >"$work/ex-hac-only.conf"
+sed -e "s|/etc/mip6tls/ca.pem|$work/pki/ca.pem|" -e "s|/etc/mip6tls/ha1-|$work/pki/ha1-|" \
+    "$here/../../port-posix/examples/ha-only.conf" >"$work/ex-ha-only.conf"
+check "examples/hac-only.conf passes --check" \
+    "$bin/mip6tls-home" -c "$work/ex-hac-only.conf" --check
+check "examples/ha-only.conf passes --check" "$bin/mip6tls-home" -c "$work/ex-ha-only.conf" --check
+sed -e "s|^cert = /etc/mip6tls/ha1-chain.pem|cert = $work/pki/hac-chain.pem|" \
+    -e "s|/etc/mip6tls/ca.pem|$work/pki/ca.pem|" -e "s|/etc/mip6tls/ha1-|$work/pki/ha1-|" \
+    "$here/../../port-posix/examples/ha-only.conf" >"$work/ex-ha-badkey.conf"
+conf_error "an HA key that is not its certificate's" mip6tls-home "$work/ex-ha-badkey.conf" \
+    "[hac_query] key = \"$work/pki/ha1-key.pem\": not usable with cert"
 
 # ---- 2. at run time -------------------------------------------------------------------------
 if [ "$(id -u)" != 0 ] || ! ip netns add "${P}probe" 2>/dev/null; then

@@ -67,8 +67,11 @@ link() {
     ip link add "$a" type veth peer name "$b"
     ip link set dev "$a" netns "$P$1" name "$2"
     ip link set dev "$b" netns "$P$3" name "$4"
-    nsx "$1" ip link set dev "$2" up
-    nsx "$3" ip link set dev "$4" up
+    # One datagram per frame on these links, as on a wire: the daemons send runs of datagrams
+    # as one UDP_SEGMENT (GSO) buffer, which a capture on a GSO-capable device (veth) would
+    # show as one giant datagram; a limit of 1 makes the kernel split them before the capture.
+    nsx "$1" ip link set dev "$2" gso_max_segs 1 up
+    nsx "$3" ip link set dev "$4" gso_max_segs 1 up
 }
 # bg <ns> <logfile> <command...>: runs in the namespace in the background; sets $LAST_PID.
 bg() {
@@ -99,6 +102,17 @@ cleanup() {
         wait "$pid" 2>/dev/null || true
     done
     for n in "${NSS[@]}"; do ip netns del "$n" 2>/dev/null || true; done
+    for n in "${ETCS[@]}"; do rm -rf "$n"; done
+}
+# ns_resolver <ns> <address>: the namespace's /etc/resolv.conf (`ip netns exec` mounts
+# /etc/netns/<name>/resolv.conf over it) names one DNS server, with short timeouts; removed by
+# cleanup.
+ETCS=()
+ns_resolver() {
+    local d="/etc/netns/$P$1"
+    mkdir -p "$d"
+    ETCS+=("$d")
+    printf 'nameserver %s\noptions timeout:1 attempts:2\n' "$2" >"$d/resolv.conf"
 }
 
 # wait_log <file> <extended regex> <seconds> [count]: waits until the file has `count`
@@ -164,5 +178,23 @@ gen_pki() {
         leaf rogue.pem rogue-key.pem "DNS:hac.example.com,IP:2001:db8::1,IP:192.0.2.1" \
             rogue-chain.pem
         chmod 600 ./*key.pem
+    )
+}
+
+# gen_client_cert <dir> <name> <prefix>: a TLS client certificate (an HA's, for the SA query
+# link) issued by <dir>/ca.pem: P-256, subjectAltName DNS:<name>, extendedKeyUsage clientAuth;
+# writes <prefix>-chain.pem (leaf then CA) and <prefix>-key.pem.
+gen_client_cert() {
+    local d=$1 name=$2 pre=$3
+    (
+        cd "$d" || exit 1
+        openssl ecparam -name prime256v1 -genkey -noout -out "$pre-key.pem" 2>/dev/null
+        openssl req -new -key "$pre-key.pem" -subj "/CN=$name" -out "$pre.csr" 2>/dev/null
+        printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+            "extendedKeyUsage=clientAuth" "subjectAltName=DNS:$name" >"$pre-ext.cnf"
+        openssl x509 -req -in "$pre.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial \
+            -days 3650 -sha256 -extfile "$pre-ext.cnf" -out "$pre-leaf.pem" 2>/dev/null
+        cat "$pre-leaf.pem" ca.pem >"$pre-chain.pem"
+        chmod 600 "$pre-key.pem"
     )
 }
