@@ -40,16 +40,8 @@ P="m6e$$-"
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 need_netns
-for tool in tcpdump tshark mergecap nft python3 openssl ping; do
-    if ! command -v "$tool" >/dev/null; then
-        say "skip: $tool not installed (tests/setup.sh)"
-        exit $SKIP
-    fi
-done
-trap cleanup EXIT
-rm -rf "$work"
-mkdir -p "$work"
-t_start=$(date +%s.%N)
+need_tools tcpdump tshark mergecap nft python3 openssl ping
+begin_test
 
 # ---- topology -------------------------------------------------------------------------------
 set -e
@@ -62,10 +54,8 @@ link ar2 wan home ar2
 link home cn cn home
 
 nsx ar1 sysctl -qw net.ipv6.conf.all.forwarding=1
-nsx ar1 ip -6 addr add 2001:db8:a::1/64 dev a nodad
-nsx ar1 ip -6 addr add fe80::1/64 dev a nodad
-nsx ar1 ip -6 addr add 2001:db8:b::1/64 dev b nodad
-nsx ar1 ip -6 addr add fe80::1/64 dev b nodad
+router_if ar1 a 2001:db8:a::1/64
+router_if ar1 b 2001:db8:b::1/64
 nsx ar1 ip -6 addr add 2001:db8:f1::2/64 dev wan nodad
 nsx ar1 ip -6 route add default via 2001:db8:f1::1
 

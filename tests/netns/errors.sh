@@ -24,9 +24,7 @@ work=${2:?usage: errors.sh BIN_DIR WORK_DIR}
 P="m6x$$-"
 # shellcheck source=lib.sh
 . "$here/lib.sh"
-trap cleanup EXIT
-rm -rf "$work"
-mkdir -p "$work"
+begin_test
 gen_pki "$work/pki"
 
 # ---- 1. configuration errors ---------------------------------------------------------------

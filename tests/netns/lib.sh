@@ -45,6 +45,31 @@ need_netns() {
     fi
 }
 
+# need_tools <tool>...: skips (exit 77) unless every tool is installed.
+need_tools() {
+    for tool in "$@"; do
+        if ! command -v "$tool" >/dev/null; then
+            say "skip: $tool not installed (tests/setup.sh)"
+            exit $SKIP
+        fi
+    done
+}
+
+# begin_test: namespaces and daemons cleaned up on exit, a fresh $work, $t_start.
+begin_test() {
+    trap cleanup EXIT
+    rm -rf "$work"
+    mkdir -p "$work"
+    t_start=$(date +%s.%N)
+}
+
+# router_if <ns> <dev> <prefix::1/64>: an access router's interface, the global address and
+# fe80::1 (the MN's default router), no DAD.
+router_if() {
+    nsx "$1" ip -6 addr add "$3" dev "$2" nodad
+    nsx "$1" ip -6 addr add fe80::1/64 dev "$2" nodad
+}
+
 # ns <name>: a namespace with lo up, forwarding off, and no DAD delay (the tests add their
 # addresses with nodad; DAD itself is not what they test).
 ns() {

@@ -45,16 +45,8 @@ P="m6s$$-"
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 need_netns
-for tool in dnsmasq tcpdump tshark openssl ping python3; do
-    if ! command -v "$tool" >/dev/null; then
-        say "skip: $tool not installed (tests/setup.sh)"
-        exit $SKIP
-    fi
-done
-trap cleanup EXIT
-rm -rf "$work"
-mkdir -p "$work"
-t_start=$(date +%s.%N)
+need_tools dnsmasq tcpdump tshark openssl ping python3
+begin_test
 
 # ---- topology -------------------------------------------------------------------------------
 set -e
@@ -66,10 +58,8 @@ link r ha ha up
 link ha cn cn ha
 
 nsx r sysctl -qw net.ipv6.conf.all.forwarding=1
-nsx r ip -6 addr add 2001:db8:a::1/64 dev a nodad
-nsx r ip -6 addr add fe80::1/64 dev a nodad
-nsx r ip -6 addr add 2001:db8:b::1/64 dev b nodad
-nsx r ip -6 addr add fe80::1/64 dev b nodad
+router_if r a 2001:db8:a::1/64
+router_if r b 2001:db8:b::1/64
 nsx r ip -6 addr add 2001:db8:f1::1/64 dev hac nodad
 nsx r ip -6 addr add 2001:db8:f2::1/64 dev ha nodad
 nsx r ip -6 addr add 2001:db8:53::53/128 dev lo
