@@ -312,6 +312,11 @@ const mip6tls_sa *mip6tls_boot_sa(const mip6tls_boot *b)
     return b->state == MIP6TLS_BOOT_DONE ? mip6tls_hacp_client_sa(&b->hacp) : NULL;
 }
 
+const mip6tls_tls *mip6tls_boot_tls(const mip6tls_boot *b)
+{
+    return &b->tls;
+}
+
 void mip6tls_boot_release(mip6tls_boot *b)
 {
     if (b->state == MIP6TLS_BOOT_DONE)

@@ -843,6 +843,28 @@ const mip6tls_sa *mip6tls_mn_active_sa(const mip6tls_mn *mn)
     return mn->active.used ? &mn->active.sa : NULL;
 }
 
+const mip6tls_sa *mip6tls_mn_pending_sa(const mip6tls_mn *mn)
+{
+    return mn->pending.used ? &mn->pending.sa : NULL;
+}
+
+void mip6tls_mn_get_status(const mip6tls_mn *mn, mip6tls_mn_status *st)
+{
+    memset(st, 0, sizeof *st);
+    st->state = mn->state;
+    if (mn->have_coa)
+        st->coa = mn->coa;
+    st->ha = mn->ha;
+    st->nat = mn->nat;
+    st->binding_end = mn->binding_end;
+    st->refresh_at = mn->refresh_at;
+}
+
+const mip6tls_boot *mip6tls_mn_boot(const mip6tls_mn *mn)
+{
+    return mn->cfg.boot != NULL ? &mn->boot : NULL;
+}
+
 const char *mip6tls_mn_state_name(int state)
 {
     switch (state) {

@@ -616,13 +616,15 @@ Mip6tlsMnApplication::GetBootstrapRoundTrips() const
 int
 Mip6tlsMnApplication::GetState() const
 {
-    return m_mn.state;
+    mip6tls_mn_status st;
+    mip6tls_mn_get_status(&m_mn, &st);
+    return st.state;
 }
 
 std::string
 Mip6tlsMnApplication::GetStateName() const
 {
-    return mip6tls_mn_state_name(m_mn.state);
+    return mip6tls_mn_state_name(GetState());
 }
 
 uint32_t

@@ -603,22 +603,32 @@ static const char *mn_tls_reason(mnd *m, int br, char *buf, size_t cap)
     }
 }
 
+/* The MN role's state (mip6tls_mn_state). */
+static int mn_state(const mnd *m)
+{
+    mip6tls_mn_status st;
+    mip6tls_mn_get_status(&m->mn, &st);
+    return st.state;
+}
+
 /* One clear line per failed bootstrap attempt, with when the core will try again. */
 static void mn_boot_failed(mnd *m, const mip6tls_action *a)
 {
     int64_t v = (int64_t)a->arg;
     char why[1024], hac[PX_EP_TEXT_MAX];
-    uint64_t next = mip6tls_boot_next_deadline(&m->mn.boot), now = px_now_ms();
+    const mip6tls_boot *boot = mip6tls_mn_boot(&m->mn);
+    const mip6tls_tls *tls = mip6tls_boot_tls(boot);
+    uint64_t next = mip6tls_boot_next_deadline(boot), now = px_now_ms();
     px_ep_str(&m->boot.hac, hac, sizeof hac);
     if (v > 0) {
         snprintf(why, sizeof why, "the HAC %s refused: status %lld (%s)%s", hac, (long long)v,
                  mip6tls_hacp_status_text((unsigned)v),
                  v == 401 ? ": check [mn] nai and psk against the HAC's [mn <nai>] section" : "");
-    } else if (mip6tls_tls_get_state(&m->mn.boot.tls) == MIP6TLS_TLS_FAILED &&
-               mip6tls_tls_last_error(&m->mn.boot.tls) != 0 && v != MIP6TLS_ERR_TIMEOUT) {
+    } else if (mip6tls_tls_get_state(tls) == MIP6TLS_TLS_FAILED &&
+               mip6tls_tls_last_error(tls) != 0 && v != MIP6TLS_ERR_TIMEOUT) {
         /* The core's TLS session of this attempt says why (read before the next attempt
          * reinitialises it). */
-        mn_tls_reason(m, mip6tls_tls_last_error(&m->mn.boot.tls), why, sizeof why);
+        mn_tls_reason(m, mip6tls_tls_last_error(tls), why, sizeof why);
     } else if (v == MIP6TLS_ERR_AUTH) {
         /* TLS is fine, but the HAC's answer is not authenticated with our key: the HAC holds
          * another PSK (or EAP key) for this NAI, or someone in between does (§5.8). */
@@ -738,7 +748,7 @@ static void mn_drain(mnd *m)
 {
     px_drain(&m->port, PX_ROLE_MN, &m->ob);
     mn_sync_hoa(m);
-    if (m->stopping && m->mn.state == MIP6TLS_MN_AT_HOME) {
+    if (m->stopping && mn_state(m) == MIP6TLS_MN_AT_HOME) {
         px_log(PX_LOG_INFO, "deregistered: the HA acknowledged the lifetime-0 BU");
         px_loop_stop(&m->loop);
     }
@@ -961,7 +971,7 @@ static void mn_on_signal(void *ctx, int sig)
     if (rc != 0)
         px_log(PX_LOG_ERR, "deregistration: %s", mip6tls_strerror(rc));
     mn_drain(m);
-    if (m->mn.state != MIP6TLS_MN_WAIT_DEREG_BA && m->mn.state != MIP6TLS_MN_AT_HOME) {
+    if (mn_state(m) != MIP6TLS_MN_WAIT_DEREG_BA && mn_state(m) != MIP6TLS_MN_AT_HOME) {
         px_log(PX_LOG_INFO, "no binding to remove, exiting");
         px_loop_stop(&m->loop);
     }
@@ -975,17 +985,17 @@ static void mn_after_events(void *ctx)
 
 /* ---- status ------------------------------------------------------------------------------ */
 
-/* The report reads the MN context's binding fields directly (read-only): mn.h has no accessor
- * for the binding's times yet. */
 static void mn_report(void *ctx, px_buf *b)
 {
     mnd *m = ctx;
     const mip6tls_sa *sa = mip6tls_mn_active_sa(&m->mn);
+    mip6tls_mn_status st;
     uint64_t now = px_now_ms();
     char a[PX_EP_TEXT_MAX], c[PX_EP_TEXT_MAX];
+    mip6tls_mn_get_status(&m->mn, &st);
     px_buf_printf(b, "%s %s, up %llus\n", PROG, MIP6TLS_VERSION_STRING,
                   (unsigned long long)((now - m->started) / 1000));
-    px_buf_printf(b, "state: %s\n", mip6tls_mn_state_name(m->mn.state));
+    px_buf_printf(b, "state: %s\n", mip6tls_mn_state_name(st.state));
     px_buf_printf(b, "care-of: %s (moves: %llu)\n",
                   m->have_coa ? px_ep_str(&m->coa, a, sizeof a) : "none",
                   (unsigned long long)m->moves);
@@ -1001,17 +1011,17 @@ static void mn_report(void *ctx, px_buf *b)
                       si ? si->name : "?", sa->scope ? "all" : "signaling", until);
         px_buf_printf(b, "home: hoa=%s", px_addr_str(&sa->hoa6, a, sizeof a));
         px_buf_printf(b, " hoa4=%s tun=%s\n", px_addr_str(&sa->hoa4, a, sizeof a), m->tun_name);
-        px_buf_printf(b, "ha: %s\n", px_ep_str(&m->mn.ha, c, sizeof c));
+        px_buf_printf(b, "ha: %s\n", px_ep_str(&st.ha, c, sizeof c));
     } else {
         px_buf_printf(b, "sa: none\n");
     }
-    if (m->mn.binding_end > now)
+    if (st.binding_end > now)
         px_buf_printf(b, "binding: lifetime-left=%llus refresh-in=%llds%s\n",
-                      (unsigned long long)((m->mn.binding_end - now) / 1000),
-                      m->mn.refresh_at == MIP6TLS_NO_DEADLINE
+                      (unsigned long long)((st.binding_end - now) / 1000),
+                      st.refresh_at == MIP6TLS_NO_DEADLINE
                           ? -1LL
-                          : (long long)((int64_t)(m->mn.refresh_at - now) / 1000),
-                      m->mn.nat ? " (behind a NAT: keepalives on)" : "");
+                          : (long long)((int64_t)(st.refresh_at - now) / 1000),
+                      st.nat ? " (behind a NAT: keepalives on)" : "");
     else
         px_buf_printf(b, "binding: none\n");
     px_buf_printf(b,

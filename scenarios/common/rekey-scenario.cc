@@ -164,13 +164,13 @@ OnMnEvent(uint16_t event, uint32_t conn, uint64_t arg, double now)
         SaRecord rec;
         rec.spi = conn;
         std::memset(&rec.keys, 0, sizeof rec.keys);
-        if (ctx.active.used && ctx.active.sa.keys.spi == conn)
+        for (const mip6tls_sa* sa : {mip6tls_mn_active_sa(&ctx), mip6tls_mn_pending_sa(&ctx)})
         {
-            rec.keys = ctx.active.sa.keys;
-        }
-        else if (ctx.pending.used && ctx.pending.sa.keys.spi == conn)
-        {
-            rec.keys = ctx.pending.sa.keys;
+            if (sa && sa->keys.spi == conn)
+            {
+                rec.keys = sa->keys;
+                break;
+            }
         }
         rec.installed = now;
         if (arg == 1)

@@ -280,6 +280,11 @@ static void wrong_hac_name_is_refused(void **state)
     assert_true(fails >= 1);
     assert_int_equal(mip6tls_hac_sa_count(pump_hac(p)), 0);
     assert_int_equal(pump_mn(p)->state, MIP6TLS_MN_WAIT_SA);
+    /* The port can tell why: the attempt's TLS session failed on the certificate. */
+    assert_non_null(mip6tls_mn_boot(pump_mn(p)));
+    assert_int_equal(mip6tls_tls_get_state(mip6tls_boot_tls(mip6tls_mn_boot(pump_mn(p)))),
+                     MIP6TLS_TLS_FAILED);
+    assert_int_equal(mip6tls_boot_last_error(mip6tls_mn_boot(pump_mn(p))), MIP6TLS_ERR_AUTH);
     pump_free(p);
 }
 

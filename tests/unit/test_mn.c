@@ -253,6 +253,19 @@ static void first_registration_and_data_both_ways(void **state)
     assert_int_equal(f->mn.state, MIP6TLS_MN_BOUND);
     /* refresh at 3/4 of 600 s, counted from the BU's sending (RFC 6275 §11.7.3) */
     assert_int_equal(mip6tls_mn_next_deadline(&f->mn), T0 + 450000);
+    {
+        mip6tls_mn_status st;
+        mip6tls_mn_get_status(&f->mn, &st); /* what a status display reads */
+        assert_int_equal(st.state, MIP6TLS_MN_BOUND);
+        assert_true(mip6tls_endpoint_eq(&st.coa, &f->coa1));
+        assert_true(mip6tls_endpoint_eq(&st.ha, &f->ha6));
+        assert_int_equal(st.nat, 0);
+        assert_int_equal(st.binding_end, T0 + 600000);
+        assert_int_equal(st.refresh_at, T0 + 450000);
+        assert_ptr_equal(mip6tls_mn_active_sa(&f->mn), &f->mn.active.sa);
+        assert_null(mip6tls_mn_pending_sa(&f->mn));
+        assert_null(mip6tls_mn_boot(&f->mn)); /* no cfg.boot in this fixture */
+    }
 
     /* MN -> HA: PType 1, inner IPv6 (Next Header 41) */
     mip6tls_outbox_clear(&f->ob);
@@ -758,6 +771,8 @@ static void pending_renewal_asks_once(void **state)
     mip6tls_outbox_clear(&f->ob);
     assert_int_equal(mip6tls_mn_install_sa(&f->mn, T0 + 3300500, &f->sa[1], &f->ob), 0);
     assert_true(f->mn.pending.used);
+    assert_int_equal(mip6tls_mn_pending_sa(&f->mn)->keys.spi, 0x200);
+    assert_int_equal(mip6tls_mn_active_sa(&f->mn)->keys.spi, 0x100);
     /* The BA under the new SA is slow: ticks meanwhile do not ask again, and the deadline is
      * the BU's retransmission, not a renewal time in the past. */
     assert_int_equal(mip6tls_mn_next_deadline(&f->mn), T0 + 3300500 + 1000);

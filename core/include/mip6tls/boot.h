@@ -111,6 +111,10 @@ int mip6tls_boot_tick(mip6tls_boot *b, uint64_t now_ms, const mip6tls_addr *loca
 /* The SA once DONE (valid until the next start), else NULL. */
 const mip6tls_sa *mip6tls_boot_sa(const mip6tls_boot *b);
 
+/* The TLS session of the current (or last) attempt, for the details of a failure
+ * (mip6tls_tls_get_state, mip6tls_tls_last_error). */
+const mip6tls_tls *mip6tls_boot_tls(const mip6tls_boot *b);
+
 /* Forgets the SA's keys once the caller has copied it. */
 void mip6tls_boot_release(mip6tls_boot *b);
 

@@ -189,6 +189,25 @@ mip6tls_mn_renew_reason mip6tls_mn_needs_sa(const mip6tls_mn *mn);
 /* The active SA, or NULL. */
 const mip6tls_sa *mip6tls_mn_active_sa(const mip6tls_mn *mn);
 
+/* The SA waiting for its first BA (make-before-break re-keying), or NULL. */
+const mip6tls_sa *mip6tls_mn_pending_sa(const mip6tls_mn *mn);
+
+/* What the MN knows of its registration, for status displays and logs (a copy). */
+typedef struct {
+    int state;              /* mip6tls_mn_state */
+    mip6tls_endpoint coa;   /* the local endpoint in use; family 0 before the first CoA */
+    mip6tls_endpoint ha;    /* the HA's endpoint of the last BU; family 0 before the first */
+    uint8_t nat;            /* the HA detected a NAT (RFC 5555): keepalives are on */
+    uint64_t binding_end;   /* when the binding ends (now_ms); 0: no binding */
+    uint64_t refresh_at;    /* the next refresh BU; MIP6TLS_NO_DEADLINE: none planned */
+} mip6tls_mn_status;
+
+void mip6tls_mn_get_status(const mip6tls_mn *mn, mip6tls_mn_status *st);
+
+/* The MN's bootstrap engine (cfg.boot set), for its deadline and the details of a failed
+ * attempt (mip6tls_boot_last_error, mip6tls_boot_tls); NULL without cfg.boot. */
+const mip6tls_boot *mip6tls_mn_boot(const mip6tls_mn *mn);
+
 /* A short name for a state, for logs. */
 const char *mip6tls_mn_state_name(int state);
 
