@@ -22,7 +22,6 @@
  * serves only separate HAs (docs/deploy.md, "A separate HA").
  */
 #include <errno.h>
-#include <getopt.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -35,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "conf.h"
 #include "espsa.h"
 #include "hold.h"
@@ -59,7 +59,7 @@
 #define PROG "mip6tls-home"
 #define HOME_MAX_LISTEN 4
 #define HOME_MAX_MNS 4096
-#define HOME_KEY_MAX 64 /* MIP6TLS_HACP_KEY_MAX */
+#define HOME_KEY_MAX MIP6TLS_HACP_KEY_MAX
 #define HOME_MAX_ALLOW 32
 #define HOME_SAQ_PORT 7873 /* no IANA number: the examples' choice (decisions/0033 item 1) */
 /* Connection ids of the SA query server's sessions carry this bit; the HAC's MN sessions'
@@ -309,31 +309,14 @@ static int conf_allow_item(px_conf *c, const char *s, const char *k, const char 
     return 0;
 }
 
-/* A secret given as text ("psk") or hex ("psk_hex"). */
-static int conf_secret(px_conf *c, const char *s, const char *k, const char *v, int hex,
-                       uint8_t *out, size_t cap, size_t *len)
-{
-    if (hex) {
-        int n = px_hex_decode(v, out, cap);
-        if (n <= 0)
-            return px_conf_fail(c, s, k, "(hidden)", "not hex octets (1..%zu of them)", cap);
-        *len = (size_t)n;
-        return 0;
-    }
-    if (v[0] == 0 || strlen(v) > cap)
-        return px_conf_fail(c, s, k, "(hidden)", "must be 1..%zu octets", cap);
-    *len = strlen(v);
-    memcpy(out, v, *len);
-    return 0;
-}
-
 static int conf_mn_key(px_conf *c, home_conf *hc, const char *s, const char *k, const char *v)
 {
     home_mn *m = &hc->mns[hc->cur_mn];
     if (!strcmp(k, "psk") || !strcmp(k, "psk_hex"))
-        return conf_secret(c, s, k, v, k[3] == '_', m->psk, sizeof m->psk, &m->psk_len);
+        return px_conf_secret(c, s, k, v, k[3] == '_', m->psk, sizeof m->psk, &m->psk_len);
     if (!strcmp(k, "eap_key") || !strcmp(k, "eap_key_hex"))
-        return conf_secret(c, s, k, v, k[7] == '_', m->eap_key, sizeof m->eap_key, &m->eap_key_len);
+        return px_conf_secret(c, s, k, v, k[7] == '_', m->eap_key, sizeof m->eap_key,
+                              &m->eap_key_len);
     if (!strcmp(k, "hoa"))
         return px_conf_addr(c, s, k, v, MIP6TLS_AF_INET6, &m->hoa6);
     if (!strcmp(k, "hoa4"))
@@ -2018,32 +2001,14 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
-        {"status", no_argument, NULL, 'S'},       {"socket", required_argument, NULL, 's'},
-        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
     static home h; /* large; zeroed */
-    const char *conf = NULL, *sock = NULL;
-    int check = 0, status = 0, verbose = 0, opt, rc;
+    px_cli cli;
     char err[PX_CONF_ERR_MAX + 64];
-
-    while ((opt = getopt_long(argc, argv, "c:s:vh", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'c': conf = optarg; break;
-        case 'k': check = 1; break;
-        case 'S': status = 1; break;
-        case 's': sock = optarg; break;
-        case 'v': verbose = 1; break;
-        case 'h': usage(stdout); return 0;
-        case 'V': printf(PROG " %s\n", MIP6TLS_VERSION_STRING); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, PROG ": unexpected argument \"%s\" (try --help)\n", argv[optind]);
-        return 2;
-    }
+    int rc = px_cli_parse(argc, argv, PROG, MIP6TLS_VERSION_STRING, usage, &cli);
+    if (rc >= 0)
+        return rc;
+    const char *conf = cli.conf, *sock = cli.sock;
+    int check = cli.check, status = cli.status, verbose = cli.verbose;
     px_log_init(PROG, PX_LOG_INFO);
     conf_defaults(&h.cf);
     h.loop.ep = h.loop.sig.fd = h.status.listen.fd = h.tun.fd = -1;

@@ -1,5 +1,6 @@
 /* conf.c: see conf.h. */
 #include "conf.h"
+#include "util.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -228,6 +229,23 @@ int px_conf_str(px_conf *c, const char *s, const char *k, const char *v, char *o
     if (n >= cap)
         return px_conf_fail(c, s, k, v, "longer than %zu octets", cap - 1);
     memcpy(out, v, n + 1);
+    return 0;
+}
+
+int px_conf_secret(px_conf *c, const char *s, const char *k, const char *v, int hex,
+                   uint8_t *out, size_t cap, size_t *len)
+{
+    if (hex) {
+        int n = px_hex_decode(v, out, cap);
+        if (n <= 0)
+            return px_conf_fail(c, s, k, "(hidden)", "not hex octets (1..%zu of them)", cap);
+        *len = (size_t)n;
+        return 0;
+    }
+    if (v[0] == 0 || strlen(v) > cap)
+        return px_conf_fail(c, s, k, "(hidden)", "must be 1..%zu octets", cap);
+    *len = strlen(v);
+    memcpy(out, v, *len);
     return 0;
 }
 

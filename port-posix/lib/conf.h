@@ -58,6 +58,10 @@ int px_conf_prefix(px_conf *c, const char *s, const char *k, const char *v, int 
                    mip6tls_addr *out, uint8_t *plen);
 /* A non-empty string that fits in out[cap]. */
 int px_conf_str(px_conf *c, const char *s, const char *k, const char *v, char *out, size_t cap);
+/* A secret given as text (`hex` 0, e.g. "psk") or as hex octets (`hex` 1, "psk_hex"): 1..cap
+ * octets into out, *len set. An error names the key but never shows the value. */
+int px_conf_secret(px_conf *c, const char *s, const char *k, const char *v, int hex,
+                   uint8_t *out, size_t cap, size_t *len);
 
 /* A ciphersuite by the core's name ("AES_128_GCM_SHA256", see mip6tls_suite_all()), any
  * case. */

@@ -15,7 +15,6 @@
  * core's (mn.h, boot.h); this file only performs its actions and feeds it the world.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <netdb.h>
@@ -28,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "conf.h"
 #include "espsa.h"
 #include "keylog.h"
@@ -152,23 +152,6 @@ static int conf_server_item(px_conf *c, const char *s, const char *k, const char
     return 0;
 }
 
-static int conf_secret(px_conf *c, const char *s, const char *k, const char *v, int hex,
-                       uint8_t *out, size_t cap, size_t *len)
-{
-    if (hex) {
-        int n = px_hex_decode(v, out, cap);
-        if (n <= 0)
-            return px_conf_fail(c, s, k, "(hidden)", "not hex octets (1..%zu of them)", cap);
-        *len = (size_t)n;
-        return 0;
-    }
-    if (v[0] == 0 || strlen(v) > cap)
-        return px_conf_fail(c, s, k, "(hidden)", "must be 1..%zu octets", cap);
-    *len = strlen(v);
-    memcpy(out, v, *len);
-    return 0;
-}
-
 static int conf_key(px_conf *c, void *user, const char *s, const char *k, const char *v)
 {
     mn_conf *mc = user;
@@ -176,9 +159,10 @@ static int conf_key(px_conf *c, void *user, const char *s, const char *k, const 
         if (!strcmp(k, "nai"))
             return px_conf_str(c, s, k, v, mc->nai, sizeof mc->nai);
         if (!strcmp(k, "psk") || !strcmp(k, "psk_hex"))
-            return conf_secret(c, s, k, v, k[3] == '_', mc->psk, sizeof mc->psk, &mc->psk_len);
+            return px_conf_secret(c, s, k, v, k[3] == '_', mc->psk, sizeof mc->psk, &mc->psk_len);
         if (!strcmp(k, "eap_key") || !strcmp(k, "eap_key_hex"))
-            return conf_secret(c, s, k, v, k[7] == '_', mc->eap_key, 64, &mc->eap_key_len);
+            return px_conf_secret(c, s, k, v, k[7] == '_', mc->eap_key,
+                                  MIP6TLS_HACP_KEY_MAX, &mc->eap_key_len);
         if (!strcmp(k, "method")) {
             if (!strcmp(v, "psk")) {
                 mc->methods = MIP6TLS_CTR_AM_PSK;
@@ -1222,32 +1206,14 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
-        {"status", no_argument, NULL, 'S'},       {"socket", required_argument, NULL, 's'},
-        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
     static mnd m;
-    const char *conf = NULL, *sock = NULL;
-    int check = 0, status = 0, verbose = 0, opt, rc;
+    px_cli cli;
     char err[PX_CONF_ERR_MAX + 64];
-
-    while ((opt = getopt_long(argc, argv, "c:s:vh", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'c': conf = optarg; break;
-        case 'k': check = 1; break;
-        case 'S': status = 1; break;
-        case 's': sock = optarg; break;
-        case 'v': verbose = 1; break;
-        case 'h': usage(stdout); return 0;
-        case 'V': printf(PROG " %s\n", MIP6TLS_VERSION_STRING); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, PROG ": unexpected argument \"%s\" (try --help)\n", argv[optind]);
-        return 2;
-    }
+    int rc = px_cli_parse(argc, argv, PROG, MIP6TLS_VERSION_STRING, usage, &cli);
+    if (rc >= 0)
+        return rc;
+    const char *conf = cli.conf, *sock = cli.sock;
+    int check = cli.check, status = cli.status, verbose = cli.verbose;
     px_log_init(PROG, PX_LOG_INFO);
     conf_defaults(&m.cf);
     m.loop.ep = m.loop.sig.fd = m.status.listen.fd = m.tun.fd = m.udp.io.fd = -1;
