@@ -234,6 +234,24 @@ static int saq_write(mip6tls_tls *t, const uint8_t *msg, size_t len, uint32_t co
     return 0;
 }
 
+/* Moves decrypted application data from `t` into rx (up to cap, *rx_len filled so far).
+ * Returns 1 when it moved something. */
+static int saq_pull(mip6tls_tls *t, uint8_t *rx, size_t cap, size_t *rx_len)
+{
+    const uint8_t *p;
+    size_t n;
+    int pulled = 0;
+    while (*rx_len < cap && (p = mip6tls_tls_read_app(t, &n)) != NULL && n > 0) {
+        if (n > cap - *rx_len)
+            n = cap - *rx_len;
+        memcpy(rx + *rx_len, p, n);
+        *rx_len += n;
+        mip6tls_tls_read_app_done(t, n);
+        pulled = 1;
+    }
+    return pulled;
+}
+
 static void saq_event(mip6tls_outbox *ob, uint16_t ev, uint32_t conn,
                       const mip6tls_endpoint *remote, uint64_t arg)
 {
@@ -342,13 +360,26 @@ static void cli_connect(mip6tls_saq_client *c, uint64_t now_ms, mip6tls_outbox *
     cli_event(c, ob, MIP6TLS_SAQ_EV_CONNECTING, c->conn, c->attempts);
 }
 
+/* Sends one short message (PING or QUERY). Returns 0; 1 when TLS cannot take it now (try
+ * later); -1 when the session failed (cli_fail ran). */
+static int cli_send(mip6tls_saq_client *c, uint64_t now_ms, const mip6tls_saq_msg *m,
+                    mip6tls_outbox *ob)
+{
+    uint8_t msg[8];
+    int n = mip6tls_saq_encode(m, msg, sizeof msg);
+    int rc = n < 0 ? n : saq_write(&c->tls, msg, (size_t)n, c->conn, &c->cfg.hac, ob);
+    if (rc < 0) {
+        cli_fail(c, now_ms, rc, ob);
+        return -1;
+    }
+    return rc;
+}
+
 /* Sends a due PING and every query not sent yet, while TLS and the outbox take them. */
 static void cli_send_unsent(mip6tls_saq_client *c, uint64_t now_ms, mip6tls_outbox *ob)
 {
-    uint8_t msg[8];
     mip6tls_saq_msg m;
     size_t i;
-    int n, rc;
 
     if (c->state != MIP6TLS_SAQ_C_UP)
         return;
@@ -357,14 +388,8 @@ static void cli_send_unsent(mip6tls_saq_client *c, uint64_t now_ms, mip6tls_outb
         if (!mip6tls_outbox_room(ob, 1, MIP6TLS_SAQ_REC_ROOM))
             return;
         m.type = MIP6TLS_SAQ_PING;
-        n = mip6tls_saq_encode(&m, msg, sizeof msg);
-        rc = saq_write(&c->tls, msg, (size_t)n, c->conn, &c->cfg.hac, ob);
-        if (rc == 1)
+        if (cli_send(c, now_ms, &m, ob) != 0)
             return;
-        if (rc < 0) {
-            cli_fail(c, now_ms, rc, ob);
-            return;
-        }
         c->ping_unsent = 0;
         c->last_tx = now_ms; /* ka_at stays the PONG's deadline */
     }
@@ -376,14 +401,8 @@ static void cli_send_unsent(mip6tls_saq_client *c, uint64_t now_ms, mip6tls_outb
         if (!mip6tls_outbox_room(ob, 2, MIP6TLS_SAQ_REC_ROOM))
             return;
         m.spi = p->spi;
-        n = mip6tls_saq_encode(&m, msg, sizeof msg);
-        rc = saq_write(&c->tls, msg, (size_t)n, c->conn, &c->cfg.hac, ob);
-        if (rc == 1)
+        if (cli_send(c, now_ms, &m, ob) != 0)
             return;
-        if (rc < 0) {
-            cli_fail(c, now_ms, rc, ob);
-            return;
-        }
         p->state = SAQ_P_SENT;
         c->last_tx = now_ms;
         if (!c->ping_out)
@@ -480,22 +499,13 @@ static int cli_process(mip6tls_saq_client *c, uint64_t now_ms, mip6tls_outbox *o
 {
     int progress = 0;
     for (;;) {
-        const uint8_t *p;
-        size_t n, used;
-        int pulled = 0, handled = 0;
+        size_t used;
+        int pulled, handled = 0;
         mip6tls_saq_msg m;
 
         if (c->state != MIP6TLS_SAQ_C_UP)
             return progress;
-        while (c->rx_len < sizeof c->rx && (p = mip6tls_tls_read_app(&c->tls, &n)) != NULL &&
-               n > 0) {
-            if (n > sizeof c->rx - c->rx_len)
-                n = sizeof c->rx - c->rx_len;
-            memcpy(c->rx + c->rx_len, p, n);
-            c->rx_len += n;
-            mip6tls_tls_read_app_done(&c->tls, n);
-            pulled = 1;
-        }
+        pulled = saq_pull(&c->tls, c->rx, sizeof c->rx, &c->rx_len);
         for (;;) {
             int rc = mip6tls_saq_decode(&m, c->rx, c->rx_len, &used);
             if (rc == MIP6TLS_ERR_TRUNCATED)
@@ -962,20 +972,11 @@ static int srv_process(mip6tls_saq_server *s, uint64_t now_ms, mip6tls_saq_sessi
                        mip6tls_outbox *ob, int *progress)
 {
     for (;;) {
-        const uint8_t *p;
-        size_t n, used;
-        int pulled = 0, handled = 0, rc;
+        size_t used;
+        int pulled, handled = 0, rc;
         mip6tls_saq_msg m;
 
-        while (ss->rx_len < sizeof ss->rx && (p = mip6tls_tls_read_app(&ss->tls, &n)) != NULL &&
-               n > 0) {
-            if (n > sizeof ss->rx - ss->rx_len)
-                n = sizeof ss->rx - ss->rx_len;
-            memcpy(ss->rx + ss->rx_len, p, n);
-            ss->rx_len += n;
-            mip6tls_tls_read_app_done(&ss->tls, n);
-            pulled = 1;
-        }
+        pulled = saq_pull(&ss->tls, ss->rx, sizeof ss->rx, &ss->rx_len);
         for (;;) {
             rc = mip6tls_saq_decode(&m, ss->rx, ss->rx_len, &used);
             if (rc == MIP6TLS_ERR_TRUNCATED)
