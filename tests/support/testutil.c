@@ -1,9 +1,13 @@
 /* testutil.c: see testutil.h. */
 #include "testutil.h"
 
+#include "test_pki.h"
+
+#include "mip6tls/addr.h"
 #include "mip6tls/bytes.h"
 
 #include <stdio.h>
+#include <string.h>
 
 size_t tu_unhex(uint8_t *out, size_t cap, const char *hex)
 {
@@ -65,4 +69,33 @@ int tu_write_file(const char *dir, const char *name, const uint8_t *prefix, size
         return 1;
     }
     return fclose(f) == 0 ? 0 : 1;
+}
+
+int tu_mn_boot_setup(tu_mn_boot *m, const mip6tls_esp_impl *impl, const char *psk,
+                     uint8_t *tls_buf, size_t tls_buf_len)
+{
+    static const char nai[] = "mn1@example.com";
+    int rc;
+    memset(m, 0, sizeof *m);
+    mip6tls_cred_init(&m->anchors, m->arena, sizeof m->arena);
+    rc = mip6tls_cred_add_anchors(&m->anchors, (const uint8_t *)tpki_ca_pem, strlen(tpki_ca_pem));
+    if (rc == 0)
+        rc = mip6tls_tls_config_client(&m->tls, &m->anchors, impl);
+    if (rc == 0)
+        rc = mip6tls_addr_parse(&m->boot.hac.addr, "2001:db8::1", 11);
+    if (rc != 0)
+        return rc;
+    m->hacp.nai = nai;
+    m->hacp.nai_len = sizeof nai - 1;
+    m->hacp.methods = MIP6TLS_CTR_AM_PSK;
+    m->hacp.psk = (const uint8_t *)psk;
+    m->hacp.psk_len = strlen(psk);
+    m->hacp.scope = MIP6TLS_SAS_ALL;
+    m->boot.tls = &m->tls;
+    m->boot.peer.dns = "hac.example.com";
+    m->boot.hac.port = 7872;
+    m->boot.hacp = &m->hacp;
+    m->boot.tls_buf = tls_buf;
+    m->boot.tls_buf_len = tls_buf_len;
+    return 0;
 }

@@ -27,9 +27,9 @@ static const char *psk = "a shared secret for the test";
 typedef struct {
     mip6tls_esp_impl impl;
     mip6tls_drbg hac_drbg, mn_drbg;
-    uint8_t hac_cred_arena[8192], mn_cred_arena[8192];
-    mip6tls_cred hac_cred, anchors;
-    mip6tls_tls_config hac_tls, mn_tls;
+    uint8_t hac_cred_arena[8192];
+    mip6tls_cred hac_cred;
+    mip6tls_tls_config hac_tls;
     mip6tls_hacp_server_cfg pol;
     mip6tls_hac_cred creds[3];
     mip6tls_hac hac;
@@ -41,8 +41,7 @@ typedef struct {
     uint8_t *hac_arena;
     mip6tls_outbox hac_ob;
     /* the MN side */
-    mip6tls_hacp_client_cfg ccfg;
-    mip6tls_boot_config bcfg;
+    tu_mn_boot mnb; /* anchors, TLS and PSK configuration, boot configuration */
     uint8_t tls_buf[MIP6TLS_TLS_BUFSIZE];
     mip6tls_boot boot;
     mip6tls_action mn_acts[64];
@@ -118,25 +117,8 @@ static int setup(void **state)
     f->hac_arena = malloc(4 * MIP6TLS_HAC_OUTBOX_MIN);
     mip6tls_outbox_init(&f->hac_ob, f->hac_acts, 64, f->hac_arena, 4 * MIP6TLS_HAC_OUTBOX_MIN);
 
-    mip6tls_cred_init(&f->anchors, f->mn_cred_arena, sizeof f->mn_cred_arena);
-    assert_int_equal(mip6tls_cred_add_anchors(&f->anchors, (const uint8_t *)tpki_ca_pem,
-                                              strlen(tpki_ca_pem)),
-                     0);
-    assert_int_equal(mip6tls_tls_config_client(&f->mn_tls, &f->anchors, &f->impl), 0);
-    f->ccfg.nai = "mn1@example.com";
-    f->ccfg.nai_len = strlen(f->ccfg.nai);
-    f->ccfg.methods = MIP6TLS_CTR_AM_PSK;
-    f->ccfg.psk = (const uint8_t *)psk;
-    f->ccfg.psk_len = strlen(psk);
-    f->ccfg.scope = MIP6TLS_SAS_ALL;
-    f->bcfg.tls = &f->mn_tls;
-    f->bcfg.peer.dns = "hac.example.com";
-    assert_int_equal(mip6tls_addr_parse(&f->bcfg.hac.addr, "2001:db8::1", 11), 0);
-    f->bcfg.hac.port = 7872;
-    f->bcfg.hacp = &f->ccfg;
-    f->bcfg.tls_buf = f->tls_buf;
-    f->bcfg.tls_buf_len = sizeof f->tls_buf;
-    assert_int_equal(mip6tls_boot_init(&f->boot, &f->bcfg, &f->mn_drbg), 0);
+    assert_int_equal(tu_mn_boot_setup(&f->mnb, &f->impl, psk, f->tls_buf, sizeof f->tls_buf), 0);
+    assert_int_equal(mip6tls_boot_init(&f->boot, &f->mnb.boot, &f->mn_drbg), 0);
     f->mn_arena = malloc(4 * MIP6TLS_BOOT_OUTBOX_MIN);
     mip6tls_outbox_init(&f->mn_ob, f->mn_acts, 64, f->mn_arena, 4 * MIP6TLS_BOOT_OUTBOX_MIN);
     *state = f;
@@ -368,8 +350,8 @@ static void expiry_forgets_and_restore_reads_back(void **state)
 static void unknown_mn_gets_401(void **state)
 {
     fx *f = *state;
-    f->ccfg.nai = "nobody@example.com";
-    f->ccfg.nai_len = strlen(f->ccfg.nai);
+    f->mnb.hacp.nai = "nobody@example.com";
+    f->mnb.hacp.nai_len = strlen(f->mnb.hacp.nai);
     assert_null(bootstrap(f, T0));
     assert_int_equal(mip6tls_boot_last_status(&f->boot), 401);
     assert_int_equal(mip6tls_hac_sa_count(&f->hac), 0);
@@ -457,9 +439,9 @@ static void error_is_answered_then_closed(void **state)
     int closes = 0, round;
     memset(&peer, 0, sizeof peer);
     assert_int_equal(mip6tls_addr_parse(&peer.addr, "2001:db8:a::9", 13), 0);
-    assert_int_equal(mip6tls_tls_client_init(&cli, &f->mn_tls, &f->mn_drbg,
-                                             (uint64_t)(WALL_T0 / 1000), &f->bcfg.peer, NULL, cbuf,
-                                             sizeof cbuf),
+    assert_int_equal(mip6tls_tls_client_init(&cli, &f->mnb.tls, &f->mn_drbg,
+                                             (uint64_t)(WALL_T0 / 1000), &f->mnb.boot.peer,
+                                             NULL, cbuf, sizeof cbuf),
                      0);
     assert_int_equal(mip6tls_hac_tcp_accept(&f->hac, T0, 31, &peer, &f->hac_ob), 0);
     for (round = 0; round < 20; round++) {

@@ -93,11 +93,7 @@ typedef struct {
     uint8_t *srv_arena;
     mip6tls_outbox srv_ob;
     /* the MN: bootstrap, then the role */
-    uint8_t mn_anchor_arena[4096];
-    mip6tls_cred mn_anchors;
-    mip6tls_tls_config mn_tls;
-    mip6tls_hacp_client_cfg hcfg;
-    mip6tls_boot_config bcfg;
+    tu_mn_boot mnb; /* anchors, TLS and PSK configuration, boot configuration */
     uint8_t boot_buf[MIP6TLS_TLS_BUFSIZE];
     mip6tls_boot boot;
     mip6tls_action boot_acts[64];
@@ -665,24 +661,8 @@ static int setup(void **state)
     f->srv_arena = malloc(OB_ARENA);
     mip6tls_outbox_init(&f->srv_ob, f->srv_acts, 64, f->srv_arena, OB_ARENA);
 
-    mip6tls_cred_init(&f->mn_anchors, f->mn_anchor_arena, sizeof f->mn_anchor_arena);
-    assert_int_equal(
-        mip6tls_cred_add_anchors(&f->mn_anchors, (const uint8_t *)tpki_ca_pem, strlen(tpki_ca_pem)),
-        0);
-    assert_int_equal(mip6tls_tls_config_client(&f->mn_tls, &f->mn_anchors, &f->impl), 0);
-    f->hcfg.nai = "mn1@example.com";
-    f->hcfg.nai_len = strlen(f->hcfg.nai);
-    f->hcfg.methods = MIP6TLS_CTR_AM_PSK;
-    f->hcfg.psk = (const uint8_t *)psk;
-    f->hcfg.psk_len = strlen(psk);
-    f->hcfg.scope = MIP6TLS_SAS_ALL;
-    f->bcfg.tls = &f->mn_tls;
-    f->bcfg.peer.dns = "hac.example.com";
-    ep(&f->bcfg.hac, "2001:db8::1", 7872);
-    f->bcfg.hacp = &f->hcfg;
-    f->bcfg.tls_buf = f->boot_buf;
-    f->bcfg.tls_buf_len = sizeof f->boot_buf;
-    assert_int_equal(mip6tls_boot_init(&f->boot, &f->bcfg, &f->mn_drbg), 0);
+    assert_int_equal(tu_mn_boot_setup(&f->mnb, &f->impl, psk, f->boot_buf, sizeof f->boot_buf), 0);
+    assert_int_equal(mip6tls_boot_init(&f->boot, &f->mnb.boot, &f->mn_drbg), 0);
     f->boot_arena = malloc(2 * MIP6TLS_BOOT_OUTBOX_MIN);
     mip6tls_outbox_init(&f->boot_ob, f->boot_acts, 64, f->boot_arena, 2 * MIP6TLS_BOOT_OUTBOX_MIN);
     f->mn_arena = malloc(MIP6TLS_MN_OUTBOX_MIN);
@@ -1260,7 +1240,7 @@ static void has_without_the_right_certificate_get_nothing(void **state)
     spi = f->mn_sa.keys.spi;
 
     /* No client certificate: the handshake fails (BR_ERR_NO_CLIENT_AUTH on the HAC). */
-    assert_int_equal(bare_client_against_server(f, &bare, bare_buf, sizeof bare_buf, &f->mn_tls,
+    assert_int_equal(bare_client_against_server(f, &bare, bare_buf, sizeof bare_buf, &f->mnb.tls,
                                                 NULL, 0, NULL, NULL),
                      MIP6TLS_ERR_AUTH);
     closed = last_ev(f, 'S', MIP6TLS_SAQ_EV_SESSION_CLOSED);
@@ -1624,7 +1604,7 @@ static void bad_configuration_is_refused(void **state)
     mip6tls_saq_server_storage st = f->srv.st;
     mip6tls_saq_allow none = {NULL, NULL};
 
-    cc.tls = &f->mn_tls; /* no client certificate */
+    cc.tls = &f->mnb.tls; /* no client certificate */
     assert_int_equal(mip6tls_saq_client_init(&c, &cc, &f->cli_drbg), MIP6TLS_ERR_ARG);
     cc = f->qcfg;
     cc.tls = &f->srv_tls; /* a server configuration */
